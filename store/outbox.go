@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Kinds of one-off mail in the outbox.
+const (
+	MailConfirm   = "confirm"
+	MailReconsent = "reconsent"
+)
+
+// OutboxMail is one queued message, claimed for delivery.
+type OutboxMail struct {
+	ID           int64
+	Kind         string
+	SubscriberID int64
+	Attempts     int
+}
+
+func queueMail(ctx context.Context, tx *sql.Tx, now time.Time, kind string, subscriberID int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, subscriber_id, status, next_attempt_at, created_at)
+		VALUES (?, ?, 'queued', ?, ?)`, kind, subscriberID, now.UnixMilli(), now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("queue %s mail: %w", kind, err)
+	}
+	return nil
+}
+
+// ClaimMail takes up to limit due messages for delivery. Each is leased for
+// lease: if the process dies before it reports, the message is due again then.
+func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) ([]OutboxMail, error) {
+	now := s.now()
+	var out []OutboxMail
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
+				ORDER BY next_attempt_at, id LIMIT ?)
+			RETURNING id, kind, subscriber_id, attempts`, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m OutboxMail
+			if err := rows.Scan(&m.ID, &m.Kind, &m.SubscriberID, &m.Attempts); err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim mail: %w", err)
+	}
+	return out, nil
+}
+
+// MailSent records a delivered message.
+func (s *Store) MailSent(ctx context.Context, id int64) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?`, s.nowMS(), id)
+		if err != nil {
+			return fmt.Errorf("mail %d sent: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// MailFailed records a failed attempt: retried at retryAt, or given up when retryAt is zero.
+func (s *Store) MailFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error {
+	status, next := "queued", retryAt.UnixMilli()
+	if retryAt.IsZero() {
+		status, next = "failed", s.nowMS()
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+			status, next, truncate(cause.Error(), 500), id)
+		if err != nil {
+			return fmt.Errorf("mail %d failed: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// QueuedMail counts messages waiting in the outbox.
+func (s *Store) QueuedMail(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE status = 'queued'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count queued mail: %w", err)
+	}
+	return n, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

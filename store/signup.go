@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// MaxConfirmMailsPerDay caps the confirmation mails one address can be sent in a
+// day, however often someone submits it: signing up again must not flood anyone.
+const MaxConfirmMailsPerDay = 3
+
+// Signup is what the form (or the API) asks for.
+type Signup struct {
+	Email     string // normalized
+	Countries []string
+	Frequency string
+	Locale    string
+	Consent   Consent
+}
+
+// SignupResult tells the caller what happened. It is for logs and tests only:
+// the visitor sees the same answer whatever it says.
+type SignupResult struct {
+	SubscriberID int64
+	Created      bool // a new pending subscriber
+	MailQueued   bool // a confirmation mail was queued
+}
+
+// Subscribe records a signup and queues its confirmation mail, in one transaction.
+// A suppressed, bounced or already active address changes nothing; a pending or
+// unsubscribed one takes the new choices and gets a new confirmation mail, at most
+// MaxConfirmMailsPerDay a day.
+func (s *Store) Subscribe(ctx context.Context, in Signup) (SignupResult, error) {
+	if err := CheckChoices(in.Frequency, in.Locale); err != nil {
+		return SignupResult{}, err
+	}
+	now := s.now()
+	key := EmailKey(in.Email)
+	var res SignupResult
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		suppressed, err := s.isSuppressed(ctx, tx, key)
+		if err != nil || suppressed {
+			return err
+		}
+		cur, err := subscriberTx(ctx, tx, key)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			res.SubscriberID, err = insertPending(ctx, tx, now, in)
+			if err != nil {
+				return err
+			}
+			res.Created = true
+		case err != nil:
+			return err
+		case cur.Status == StatusActive || cur.Status == StatusBounced:
+			res.SubscriberID = cur.ID
+			return nil
+		default:
+			res.SubscriberID = cur.ID
+			if err := repend(ctx, tx, now, cur.ID, in); err != nil {
+				return err
+			}
+		}
+		if err := bump(ctx, tx, now, "signup"); err != nil {
+			return err
+		}
+		res.MailQueued, err = queueConfirm(ctx, tx, now, res.SubscriberID)
+		return err
+	})
+	if err != nil {
+		return SignupResult{}, fmt.Errorf("subscribe: %w", err)
+	}
+	return res, nil
+}
+
+func insertPending(ctx context.Context, tx *sql.Tx, now time.Time, in Signup) (int64, error) {
+	t := now.UnixMilli()
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, email_key, status, countries, frequency, locale,
+		created_at, updated_at, consent_at, consent_method, consent_source, consent_text, consent_ip, consent_agent,
+		last_activity_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		in.Email, EmailKey(in.Email), joinCodes(in.Countries), in.Frequency, in.Locale, t, t, t,
+		in.Consent.Method, in.Consent.Source, in.Consent.TextVersion, in.Consent.IP, in.Consent.UserAgent, t).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert subscriber: %w", err)
+	}
+	return id, nil
+}
+
+// repend puts a pending or unsubscribed subscriber back to pending with the new choices and consent.
+func repend(ctx context.Context, tx *sql.Tx, now time.Time, id int64, in Signup) error {
+	t := now.UnixMilli()
+	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'pending', countries = ?, frequency = ?, locale = ?,
+		updated_at = ?, consent_at = ?, consent_method = ?, consent_source = ?, consent_text = ?, consent_ip = ?,
+		consent_agent = ?, confirmed_at = NULL WHERE id = ?`,
+		joinCodes(in.Countries), in.Frequency, in.Locale, t, t, in.Consent.Method, in.Consent.Source,
+		in.Consent.TextVersion, in.Consent.IP, in.Consent.UserAgent, id)
+	if err != nil {
+		return fmt.Errorf("renew pending subscriber: %w", err)
+	}
+	return nil
+}
+
+// queueConfirm queues a confirmation mail unless the address had its share today.
+func queueConfirm(ctx context.Context, tx *sql.Tx, now time.Time, id int64) (bool, error) {
+	day := now.Unix() / 86400
+	res, err := tx.ExecContext(ctx, `UPDATE subscribers SET
+		confirm_sends = CASE WHEN confirm_day = ? THEN confirm_sends + 1 ELSE 1 END, confirm_day = ?
+		WHERE id = ? AND (confirm_day <> ? OR confirm_sends < ?)`, day, day, id, day, MaxConfirmMailsPerDay)
+	if err != nil {
+		return false, fmt.Errorf("count confirmation mails: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	return true, queueMail(ctx, tx, now, MailConfirm, id)
+}
+
+// Confirm activates a pending subscriber: from now on, new articles are theirs.
+// Confirming an active subscriber again changes nothing; a subscriber who left
+// since gets ErrConflict, because an old link must not undo an unsubscribe.
+func (s *Store) Confirm(ctx context.Context, id int64) (Subscriber, error) {
+	now := s.now()
+	var sub Subscriber
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', confirmed_at = ?, digest_since = ?,
+			updated_at = ?, last_activity_at = ? WHERE id = ? AND status = 'pending'`,
+			now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if err := bump(ctx, tx, now, "confirm"); err != nil {
+				return err
+			}
+		}
+		sub, err = scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if sub.Status != StatusActive {
+			return fmt.Errorf("subscriber is %s: %w", sub.Status, ErrConflict)
+		}
+		return nil
+	})
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("confirm subscriber %d: %w", id, err)
+	}
+	return sub, nil
+}
+
+// ResendConfirmation queues a new confirmation mail for a pending subscriber whose link expired.
+func (s *Store) ResendConfirmation(ctx context.Context, id int64) (bool, error) {
+	var queued bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE id = ?`, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil || status != StatusPending {
+			return err
+		}
+		queued, err = queueConfirm(ctx, tx, s.now(), id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("resend confirmation %d: %w", id, err)
+	}
+	return queued, nil
+}
+
+// PurgePending deletes sign-ups left unconfirmed for longer than age.
+func (s *Store) PurgePending(ctx context.Context, age time.Duration) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM subscribers WHERE status = 'pending' AND updated_at < ?`,
+			s.now().Add(-age).UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge pending: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,128 @@
+// Package store keeps Caravan's data: subscribers, articles, feeds, digest runs,
+// the delivery ledger and the mail outbox. It is the ground floor: it imports
+// none of Caravan's other packages and knows nothing of HTTP.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Domain errors. Callers test them with errors.Is; the server maps them to HTTP statuses.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrSuppressed = errors.New("address is suppressed")
+	ErrConflict   = errors.New("conflict")
+	ErrInvalid    = errors.New("invalid input")
+)
+
+// Store is Caravan's persistence. It holds one writer connection, because SQLite
+// serialises writers anyway and several writer connections only trade work for
+// SQLITE_BUSY retries, and a pool of readers that WAL lets run beside the writer.
+type Store struct {
+	w   *sql.DB
+	r   *sql.DB
+	now func() time.Time
+}
+
+// Option changes how Open builds a Store.
+type Option func(*Store)
+
+// WithClock makes the store read time from now; tests use it to move the clock.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) { s.now = now }
+}
+
+// Open opens (creating if needed) the SQLite database at path and applies the
+// migrations that are not yet recorded.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		return nil, fmt.Errorf("open store: PostgreSQL is not supported yet: %w", ErrInvalid)
+	}
+	// The pragmas ride on the DSN so that every connection the pool opens gets them:
+	//   busy_timeout(10000): wait up to 10 s for a lock instead of failing with SQLITE_BUSY;
+	//   journal_mode(WAL):   readers never block the writer, nor it them;
+	//   synchronous(NORMAL): durable at each checkpoint, safe against corruption in WAL mode;
+	//   foreign_keys(1):     SQLite leaves them off unless asked, per connection.
+	// _txlock=immediate takes the write lock at BEGIN, so a transaction never fails
+	// half-way when it upgrades from reading to writing.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	s := &Store{w: w, r: r, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Now is the store's clock, in milliseconds since the epoch as stored.
+func (s *Store) Now() time.Time { return s.now() }
+
+func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.r.PingContext(ctx)
+}
+
+// write runs fn in a transaction on the writer connection and commits it when fn returns nil.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ms turns a stored millisecond count into a time.
+func ms(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// msPtr turns a nullable stored millisecond count into a time, zero when NULL.
+func msPtr(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return ms(v.Int64)
+}
+
+// nullMS stores a zero time as NULL.
+func nullMS(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
