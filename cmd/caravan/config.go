@@ -1,0 +1,163 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is Caravan's configuration: flags whose defaults come from CARAVAN_* variables.
+type config struct {
+	Addr, BaseURL, Database           string
+	SMTPURL, Outbox, From             string
+	AdminToken, Secret                string
+	Feeds                             []string
+	FeedInterval                      time.Duration
+	DailyAt, WeeklyAt                 string
+	Timezone                          *time.Location
+	SendRate                          float64
+	SendWorkers, RateLimit            int
+	TrustedProxies, AllowedOrigins    []string
+	DKIMKey, DKIMSelector, DKIMDomain string
+	SiteName, Accent, LogoURL         string
+	PurgeAfter                        time.Duration
+	LogLevel                          slog.Level
+}
+
+// setting is one configuration knob: a flag, its variable and its default.
+type setting struct {
+	flag, env, def, help string
+}
+
+var settings = []setting{
+	{"addr", "CARAVAN_ADDR", "127.0.0.1:8080", "listen address"},
+	{"base-url", "CARAVAN_BASE_URL", "http://localhost:8080", "public URL used in links inside e-mails"},
+	{"database", "CARAVAN_DATABASE", "caravan.db", "SQLite path"},
+	{"smtp-url", "CARAVAN_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes .eml files to the outbox"},
+	{"outbox", "CARAVAN_OUTBOX", "outbox", "folder for .eml files when no SMTP is set"},
+	{"from", "CARAVAN_FROM", "Newsletter <newsletter@localhost>", "sender"},
+	{"admin-token", "CARAVAN_ADMIN_TOKEN", "", "bearer token for /api/admin/* (generated and printed once if empty)"},
+	{"secret", "CARAVAN_SECRET", "", "key for signed links (generated once and kept in the database if empty)"},
+	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles"},
+	{"feed-interval", "CARAVAN_FEED_INTERVAL", "15m", "how often feeds are polled"},
+	{"daily-at", "CARAVAN_DAILY_AT", "0 7 * * *", "cron spec of the daily digest"},
+	{"weekly-at", "CARAVAN_WEEKLY_AT", "0 7 * * 1", "cron spec of the weekly digest"},
+	{"timezone", "CARAVAN_TIMEZONE", "Europe/Paris", "time zone of the schedules and of dates in e-mails"},
+	{"send-rate", "CARAVAN_SEND_RATE", "0", "messages per second ceiling (0: none)"},
+	{"send-workers", "CARAVAN_SEND_WORKERS", "4", "parallel SMTP connections"},
+	{"rate-limit", "CARAVAN_RATE_LIMIT", "30", "public POSTs per minute per client IP (0: no limit)"},
+	{"trusted-proxies", "CARAVAN_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
+	{"allowed-origins", "CARAVAN_ALLOWED_ORIGINS", "", "comma-separated origins (https://example.org) allowed to embed the form"},
+	{"dkim-key", "CARAVAN_DKIM_KEY", "", "DKIM private key: PEM text or a path to a PEM file"},
+	{"dkim-selector", "CARAVAN_DKIM_SELECTOR", "", "DKIM selector"},
+	{"dkim-domain", "CARAVAN_DKIM_DOMAIN", "", "DKIM signing domain"},
+	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages and in e-mails"},
+	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
+	{"logo-url", "CARAVAN_LOGO_URL", "", "logo shown on pages (https URL)"},
+	{"purge-pending-after", "CARAVAN_PURGE_PENDING_AFTER", "720h", "delete sign-ups left unconfirmed this long"},
+	{"log-level", "CARAVAN_LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+// parseConfig reads the configuration flags (and any extra ones the command
+// registered on fs) from args, with defaults from the environment.
+func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*config, error) {
+	raw := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		raw[s.flag] = fs.String(s.flag, def, s.help+" ($"+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return resolve(func(k string) string { return strings.TrimSpace(*raw[k]) })
+}
+
+func resolve(v func(string) string) (*config, error) {
+	c := &config{
+		Addr: v("addr"), BaseURL: strings.TrimSuffix(v("base-url"), "/"), Database: v("database"),
+		SMTPURL: v("smtp-url"), Outbox: v("outbox"), From: v("from"), AdminToken: v("admin-token"), Secret: v("secret"),
+		Feeds: list(v("feeds")), DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
+		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
+		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"),
+		SiteName: v("site-name"), Accent: v("accent"), LogoURL: v("logo-url"),
+	}
+	var errs []error
+	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("--%s: %w", name, err)) }
+	var err error
+	if c.Timezone, err = time.LoadLocation(v("timezone")); err != nil {
+		bad("timezone", err)
+	}
+	if c.SendRate, err = strconv.ParseFloat(v("send-rate"), 64); err != nil || c.SendRate < 0 {
+		bad("send-rate", errors.New("want a number of messages per second, 0 or more"))
+	}
+	if c.SendWorkers, err = strconv.Atoi(v("send-workers")); err != nil || c.SendWorkers < 1 || c.SendWorkers > 64 {
+		bad("send-workers", errors.New("want a whole number from 1 to 64"))
+	}
+	if c.RateLimit, err = strconv.Atoi(v("rate-limit")); err != nil || c.RateLimit < 0 {
+		bad("rate-limit", errors.New("want a whole number of requests per minute, 0 or more"))
+	}
+	if c.FeedInterval, err = time.ParseDuration(v("feed-interval")); err != nil || c.FeedInterval < time.Minute {
+		bad("feed-interval", errors.New("want a duration of at least 1m, such as 15m"))
+	}
+	if c.PurgeAfter, err = time.ParseDuration(v("purge-pending-after")); err != nil || c.PurgeAfter < time.Hour {
+		bad("purge-pending-after", errors.New("want a duration of at least 1h, such as 720h"))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(v("log-level"))); err != nil {
+		bad("log-level", err)
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("base-url", errors.New("want an absolute http(s) URL such as https://news.example.org"))
+	}
+	for _, o := range c.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("allowed-origins", fmt.Errorf("%q is not an origin such as https://example.org", o))
+		}
+	}
+	if c.DKIMKey != "" && !strings.Contains(c.DKIMKey, "-----BEGIN") {
+		pem, err := os.ReadFile(c.DKIMKey)
+		if err != nil {
+			bad("dkim-key", err)
+		}
+		c.DKIMKey = string(pem)
+	}
+	return c, errors.Join(errs...)
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	return fs
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// origins drops the trailing slash people paste with an origin.
+func origins(in []string) []string {
+	for i, o := range in {
+		in[i] = strings.TrimSuffix(o, "/")
+	}
+	return in
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/caravan-news/caravan/digest"
+	"github.com/caravan-news/caravan/server"
+	"github.com/caravan-news/caravan/templates"
+)
+
+// cmdServe runs the web app and the background workers until ctx ends, then
+// stops taking requests, lets the in-flight ones and the mail in progress
+// finish, and closes the database.
+func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
+	cfg, err := parseConfig(newFlagSet("serve", env.stderr), args, env.getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	p, err := build(ctx, cfg, log, env.stdout)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+
+	site := templates.Site{Name: cfg.SiteName, Accent: cfg.Accent, LogoURL: cfg.LogoURL, BaseURL: cfg.BaseURL,
+		From: cfg.SiteName + " (" + p.compose.From.Address + ")"}
+	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
+		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
+		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: p.adminKey})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintf(env.stdout, "Caravan listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
+	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "mail", mailTarget(cfg))
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Log: log}
+	wg.Go(func() { outbox.Run(workCtx) })
+	wg.Go(func() { purgeLoop(workCtx, p) })
+
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- e.Server.Serve(ln) }()
+	select {
+	case err := <-httpErr:
+		stopWork()
+		wg.Wait()
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := e.Server.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("http shutdown", "err", err)
+	}
+	stopWork()
+	wg.Wait()
+	log.Info("stopped")
+	return nil
+}
+
+// purgeLoop deletes sign-ups never confirmed, at start and then hourly.
+func purgeLoop(ctx context.Context, p *parts) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := p.store.PurgePending(ctx, p.cfg.PurgeAfter); err != nil {
+			p.log.Error("purge pending", "err", err)
+		} else if n > 0 {
+			p.log.Info("purged unconfirmed sign-ups", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func mailTarget(cfg *config) string {
+	if cfg.SMTPURL == "" {
+		return "outbox folder " + cfg.Outbox
+	}
+	return "smtp"
+}
+
+// cmdMigrate applies the database migrations and lists them.
+func cmdMigrate(ctx context.Context, env cmdEnv, args []string) error {
+	cfg, err := parseConfig(newFlagSet("migrate", env.stderr), args, env.getenv)
+	if err != nil {
+		return err
+	}
+	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel), env.stdout)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	names, err := p.store.Migrations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		fmt.Fprintln(env.stdout, "applied", n)
+	}
+	return nil
+}

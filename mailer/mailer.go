@@ -1,0 +1,78 @@
+// Package mailer delivers finished messages. It is transport only: callers build a
+// *mail.Msg (github.com/wneessen/go-mail) and hand it to a Sender, which either speaks
+// SMTP through a small pool of reused connections or, in development, writes the very
+// same bytes as .eml files into a folder.
+//
+// The package imports none of Caravan's packages.
+package mailer
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/wneessen/go-mail"
+)
+
+// Defaults applied by New, NewSMTP and NewOutbox to zero Config fields.
+const (
+	DefaultWorkers = 4
+	DefaultTimeout = 30 * time.Second
+)
+
+// Sender delivers one message. Implementations are safe for concurrent use by many
+// goroutines.
+type Sender interface {
+	// Send delivers m, or returns an error that IsPermanent classifies.
+	Send(ctx context.Context, m *mail.Msg) error
+	// Close releases connections; Send fails with ErrClosed afterwards.
+	Close() error
+}
+
+// Config selects and configures a transport.
+type Config struct {
+	// SMTPURL is smtp://user:pass@host:port?tls=starttls|tls|none. The empty string
+	// selects the outbox. See NewSMTP for the defaults.
+	SMTPURL string
+	// OutboxDir is the folder for .eml files when SMTPURL is empty; it is created if
+	// missing.
+	OutboxDir string
+	// Workers is the most SMTP connections kept open and reused (DefaultWorkers if <= 0).
+	Workers int
+	// Timeout bounds each SMTP dial and each message transaction (DefaultTimeout if <= 0).
+	Timeout time.Duration
+	// HELO is the name sent in EHLO/HELO; the host name when empty.
+	HELO string
+	// DKIMKeyPEM is a PEM-encoded RSA or Ed25519 private key (the contents, not a path).
+	// When it is set together with DKIMSelector and DKIMDomain, every message is
+	// DKIM-signed, by both transports.
+	DKIMKeyPEM string
+	// DKIMSelector is the selector published as <selector>._domainkey.<domain>.
+	DKIMSelector string
+	// DKIMDomain is the signing domain (d=).
+	DKIMDomain string
+	// Logger receives debug and warning records; nothing is logged when nil.
+	Logger *slog.Logger
+}
+
+// New returns the SMTP transport when cfg.SMTPURL is set and the outbox otherwise.
+func New(cfg Config) (Sender, error) {
+	if cfg.SMTPURL == "" {
+		return NewOutbox(cfg)
+	}
+	return NewSMTP(cfg)
+}
+
+// withDefaults fills the zero fields of cfg.
+func (cfg Config) withDefaults() Config {
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg
+}

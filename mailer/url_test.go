@@ -1,0 +1,138 @@
+package mailer
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseURL(t *testing.T) {
+	good := []struct {
+		name string
+		url  string
+		want target
+		addr string
+	}{
+		{"defaults to starttls on 587", "smtp://mail.example.com",
+			target{host: "mail.example.com", port: 587, tls: tlsStartTLS}, "mail.example.com:587"},
+		{"implicit tls on 465", "smtp://mail.example.com?tls=tls",
+			target{host: "mail.example.com", port: 465, tls: tlsImplicit}, "mail.example.com:465"},
+		{"no tls on 587", "smtp://mail.example.com/?tls=none",
+			target{host: "mail.example.com", port: 587, tls: tlsNone}, "mail.example.com:587"},
+		{"explicit port 25 stays 25", "smtp://mx.example.com:25?tls=starttls",
+			target{host: "mx.example.com", port: 25, tls: tlsStartTLS}, "mx.example.com:25"},
+		{"user and password are URL-decoded", "smtp://news%40caravan.example:p%40ss%3Aw%2Frd%20%25@mail.example.com:2525?tls=none",
+			target{host: "mail.example.com", port: 2525, tls: tlsNone, user: "news@caravan.example", pass: "p@ss:w/rd %"},
+			"mail.example.com:2525"},
+		{"user without password", "smtp://apikey@mail.example.com",
+			target{host: "mail.example.com", port: 587, tls: tlsStartTLS, user: "apikey"}, "mail.example.com:587"},
+		{"IPv6 literal", "smtp://[::1]:2525?tls=none",
+			target{host: "::1", port: 2525, tls: tlsNone}, "[::1]:2525"},
+	}
+	for _, tc := range good {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseURL(tc.url)
+			if err != nil {
+				t.Fatalf("parseURL(%q): %v", tc.url, err)
+			}
+			if got != tc.want {
+				t.Errorf("parseURL(%q) = %+v, want %+v", tc.url, got, tc.want)
+			}
+			if got.addr() != tc.addr {
+				t.Errorf("addr() = %q, want %q", got.addr(), tc.addr)
+			}
+		})
+	}
+
+	bad := []struct {
+		name string
+		url  string
+		want string // the whole error message
+	}{
+		{"unknown tls mode", "smtp://mail.example.com?tls=x",
+			`CARAVAN_SMTP_URL: unknown tls mode "x" (want starttls, tls or none)`},
+		{"wrong scheme", "https://mail.example.com",
+			`CARAVAN_SMTP_URL: scheme "https" not supported (want smtp://)`},
+		{"no scheme", "mail.example.com:587",
+			"CARAVAN_SMTP_URL: missing scheme (want smtp://host:port)"},
+		{"no host", "smtp://", "CARAVAN_SMTP_URL: missing host (want smtp://host:port)"},
+		{"no slashes", "smtp:mail.example.com", "CARAVAN_SMTP_URL: missing scheme (want smtp://host:port)"},
+		{"port zero", "smtp://mail.example.com:0",
+			`CARAVAN_SMTP_URL: port "0" out of range (want 1-65535)`},
+		{"port too big", "smtp://mail.example.com:70000",
+			`CARAVAN_SMTP_URL: port "70000" out of range (want 1-65535)`},
+		{"path", "smtp://mail.example.com/inbox", `CARAVAN_SMTP_URL: unexpected path "/inbox"`},
+		{"misspelt parameter", "smtp://mail.example.com?tsl=none",
+			`CARAVAN_SMTP_URL: unknown parameter "tsl" (want tls)`},
+		{"password without user", "smtp://:secret@mail.example.com",
+			"CARAVAN_SMTP_URL: password given without a user name"},
+		{"unparsable, password kept out", "smtp://user:s3cret@mail.example.com:abc",
+			`CARAVAN_SMTP_URL: not a valid URL: invalid port ":abc" after host`},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseURL(tc.url)
+			if err == nil {
+				t.Fatalf("parseURL(%q) succeeded, want error", tc.url)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("parseURL(%q) error\n got %q\nwant %q", tc.url, err, tc.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error %q leaks the password", err)
+			}
+		})
+	}
+}
+
+func TestNewPicksTransport(t *testing.T) {
+	dir := t.TempDir()
+	keyPEM, _ := newDKIMKey(t)
+	tests := []struct {
+		name    string
+		cfg     Config
+		want    string // "smtp", "outbox" or the error message
+		wantErr bool
+	}{
+		{"outbox without URL", Config{OutboxDir: dir}, "outbox", false},
+		{"smtp with URL", Config{SMTPURL: "smtp://127.0.0.1:2525?tls=none"}, "smtp", false},
+		{"smtp with DKIM", Config{SMTPURL: "smtp://127.0.0.1", DKIMKeyPEM: keyPEM,
+			DKIMSelector: "s1", DKIMDomain: "caravan.example"}, "smtp", false},
+		{"neither URL nor folder", Config{},
+			"outbox: no folder configured (set the outbox dir, or an SMTP URL)", true},
+		{"bad URL", Config{SMTPURL: "smtp://h?tls=ssl"},
+			`CARAVAN_SMTP_URL: unknown tls mode "ssl" (want starttls, tls or none)`, true},
+		{"half a DKIM setup", Config{OutboxDir: dir, DKIMSelector: "s1"},
+			"dkim: DKIMKeyPEM, DKIMDomain missing (set key, selector and domain together)", true},
+		{"DKIM domain too long to sign", Config{OutboxDir: dir, DKIMKeyPEM: keyPEM, DKIMSelector: "s1",
+			DKIMDomain: strings.Repeat("sub.", 20) + "caravan.example"},
+			"dkim: test signature: go-mail would fold the signature header inside a tag, " +
+				"which breaks it: use a shorter domain or selector", true},
+		{"DKIM key not PEM", Config{OutboxDir: dir, DKIMKeyPEM: "not a key", DKIMSelector: "s1",
+			DKIMDomain: "caravan.example"}, "dkim: read private key: no valid PEM data found", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := New(tc.cfg)
+			if tc.wantErr {
+				if err == nil || err.Error() != tc.want {
+					t.Fatalf("New() error = %v, want %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("New(): %v", err)
+			}
+			defer s.Close()
+			switch s.(type) {
+			case *SMTP:
+				if tc.want != "smtp" {
+					t.Errorf("New() = SMTP, want %s", tc.want)
+				}
+			case *Outbox:
+				if tc.want != "outbox" {
+					t.Errorf("New() = Outbox, want %s", tc.want)
+				}
+			}
+		})
+	}
+}

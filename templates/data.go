@@ -1,0 +1,41 @@
+package templates
+
+// Site is how the pages present the newsletter's owner.
+type Site struct {
+	Name    string // shown in the header and in the consent text
+	Accent  string // CSS colour of buttons and links
+	LogoURL string // optional
+	BaseURL string // where Caravan is reachable, for absolute links
+	From    string // the sender, named in the consent text
+}
+
+// Page is what every page template receives.
+type Page struct {
+	Locale string
+	Title  string // catalogue key of the page title
+	Site   Site
+	Data   any
+}
+
+// SignupForm is the state of the signup form: the hosted page, the embed, and their errors.
+type SignupForm struct {
+	Action    string // absolute URL of POST /subscribe
+	Email     string
+	Countries []string
+	Frequency string
+	Source    string // page or article the form was on
+	ReturnTo  string
+	Errors    map[string]string // field → message, already in the page's language
+	All       []string          // country codes to offer
+	Embed     bool
+	Notice    string // message shown above the form (after returning from a signup)
+}
+
+// Message is a page that says one thing and may offer one button.
+type Message struct {
+	Title  string // catalogue key
+	Body   string // catalogue key
+	Action string // when set, a POST form with Button
+	Button string // catalogue key
+	Back   bool   // link back to the signup page
+}

@@ -1,0 +1,58 @@
+package templates
+
+import (
+	"fmt"
+	htmltemplate "html/template"
+	"slices"
+	texttemplate "text/template"
+	"time"
+)
+
+// French typography wants a non-breaking space before « : » and a narrow one
+// before « ; ? ! »; the catalogue writes them as \u00a0 and \u202f.
+
+// T returns the message key in locale, falling back to French, then to the key itself.
+func T(locale, key string) string {
+	if m, ok := catalog[locale][key]; ok {
+		return m
+	}
+	if m, ok := catalog["fr"][key]; ok {
+		return m
+	}
+	return key
+}
+
+// Tf formats the message key in locale with args, as fmt.Sprintf does.
+func Tf(locale, key string, args ...any) string {
+	return fmt.Sprintf(T(locale, key), args...)
+}
+
+// CountryName is the name of a country code in locale ("Kirghizistan", "Kyrgyzstan").
+func CountryName(locale, code string) string { return T(locale, "country."+code) }
+
+var monthsFR = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+	"septembre", "octobre", "novembre", "décembre"}
+
+// Date formats a day the way readers of locale write it: "27 novembre 2026", "27 November 2026".
+func Date(locale string, t time.Time) string {
+	if locale == "en" {
+		return t.Format("2 January 2006")
+	}
+	day := fmt.Sprint(t.Day())
+	if t.Day() == 1 {
+		day = "1er"
+	}
+	return fmt.Sprintf("%s %s %d", day, monthsFR[t.Month()-1], t.Year())
+}
+
+var commonFuncs = map[string]any{
+	"t":       T,
+	"tf":      Tf,
+	"country": CountryName,
+	"date":    Date,
+	"has":     func(list []string, v string) bool { return slices.Contains(list, v) },
+}
+
+var htmlFuncs = htmltemplate.FuncMap(commonFuncs)
+
+var textFuncs = texttemplate.FuncMap(commonFuncs)
