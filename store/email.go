@@ -36,6 +36,8 @@ func NormalizeEmail(raw string) (string, error) {
 	switch {
 	case addr == "":
 		return "", ErrEmailEmpty
+	case len(addr) > 254:
+		return "", ErrEmailTooLong
 	case !utf8.ValidString(addr):
 		return "", ErrEmailControl
 	case strings.ContainsAny(addr, ",;"):
@@ -44,7 +46,10 @@ func NormalizeEmail(raw string) (string, error) {
 		return "", ErrEmailDisplayName
 	}
 	for _, r := range addr {
-		if unicode.IsControl(r) || unicode.IsSpace(r) {
+		if unicode.IsControl(r) {
+			return "", ErrEmailControl
+		}
+		if unicode.IsSpace(r) {
 			if strings.Count(addr, "@") > 1 {
 				return "", ErrEmailSeveral
 			}

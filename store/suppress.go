@@ -14,6 +14,15 @@ import (
 const suppressionSaltKey = "suppression_salt"
 
 func (s *Store) suppressionHash(ctx context.Context, tx *sql.Tx, key string) (string, error) {
+	salt, err := suppressionSalt(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	return saltedHash(salt, key), nil
+}
+
+// suppressionSalt returns the salt, creating it on first use.
+func suppressionSalt(ctx context.Context, tx *sql.Tx) (string, error) {
 	var salt string
 	err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, suppressionSaltKey).Scan(&salt)
 	if err == sql.ErrNoRows {
@@ -23,8 +32,13 @@ func (s *Store) suppressionHash(ctx context.Context, tx *sql.Tx, key string) (st
 	if err != nil {
 		return "", fmt.Errorf("suppression salt: %w", err)
 	}
+	return salt, nil
+}
+
+// saltedHash is the suppression list's form of an address key.
+func saltedHash(salt, key string) string {
 	sum := sha256.Sum256([]byte(salt + "\x00" + key))
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(sum[:])
 }
 
 func (s *Store) isSuppressed(ctx context.Context, tx *sql.Tx, key string) (bool, error) {

@@ -41,9 +41,10 @@ func NewSigner(secret string, now func() time.Time) *Signer {
 }
 
 // Make returns a URL-safe token for subscriber id; ttl 0 means it never expires.
+// (A negative ttl makes a token that has already expired, for tests.)
 func (s *Signer) Make(p Purpose, id int64, ttl time.Duration) string {
 	var exp int64
-	if ttl > 0 {
+	if ttl != 0 {
 		exp = s.now().Add(ttl).Unix()
 	}
 	buf := make([]byte, 0, 1+2*binary.MaxVarintLen64+macSize)

@@ -56,3 +56,12 @@ var commonFuncs = map[string]any{
 var htmlFuncs = htmltemplate.FuncMap(commonFuncs)
 
 var textFuncs = texttemplate.FuncMap(commonFuncs)
+
+// Keys lists the catalogue keys of locale, for tests that check both languages agree.
+func Keys(locale string) []string {
+	out := make([]string, 0, len(catalog[locale]))
+	for k := range catalog[locale] {
+		out = append(out, k)
+	}
+	return out
+}

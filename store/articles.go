@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxTitleLen is the longest article title accepted, in characters.
+const MaxTitleLen = 500
+
+// DefaultArticlesLimit is how many articles Articles lists when asked for none or too many.
+const DefaultArticlesLimit = 100
+
+// Article is a piece of news a digest can list.
+type Article struct {
+	ID          int64     `json:"id"`
+	GUID        string    `json:"guid"`
+	URL         string    `json:"url"`
+	Title       string    `json:"title"`
+	Summary     string    `json:"summary"`
+	Countries   []string  `json:"countries"` // empty: regional news, for everyone
+	PublishedAt time.Time `json:"published_at"`
+	ArrivedAt   time.Time `json:"arrived_at"` // when Caravan learned of it: what "new" means to a digest
+	UpdatedAt   time.Time `json:"updated_at"`
+	FeedID      int64     `json:"feed_id,omitempty"` // 0: added through the API or the CLI
+}
+
+// ArticleInput is an article as the admin API, the CLI or a feed gives it.
+type ArticleInput struct {
+	GUID        string    `json:"guid"`
+	URL         string    `json:"url"`
+	Title       string    `json:"title"`
+	Summary     string    `json:"summary"`
+	Countries   []string  `json:"countries"`
+	PublishedAt time.Time `json:"published_at"` // zero: the store uses the time it first sees the article
+}
+
+// Normalize checks the input and puts it in stored form, in place: the URL must
+// be an absolute http(s) address, the title non-empty and at most MaxTitleLen
+// characters, the countries known codes. The GUID defaults to the URL. Errors
+// wrap ErrInvalid and name the field.
+func (in *ArticleInput) Normalize() error {
+	raw := strings.TrimSpace(in.URL)
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: url must be an absolute http or https address, got %q", ErrInvalid, raw)
+	}
+	u.Host = strings.ToLower(u.Host)
+	in.URL = u.String()
+	in.Title = strings.Join(strings.Fields(strings.ToValidUTF8(in.Title, "")), " ")
+	if in.Title == "" {
+		return fmt.Errorf("%w: title must not be empty", ErrInvalid)
+	}
+	if n := utf8.RuneCountInString(in.Title); n > MaxTitleLen {
+		return fmt.Errorf("%w: title is %d characters long, at most %d allowed", ErrInvalid, n, MaxTitleLen)
+	}
+	in.Summary = strings.TrimSpace(strings.ToValidUTF8(in.Summary, ""))
+	if in.Countries, err = NormalizeCountries(in.Countries); err != nil {
+		return fmt.Errorf("countries: %w", err)
+	}
+	if in.GUID = strings.TrimSpace(in.GUID); in.GUID == "" {
+		in.GUID = in.URL
+	}
+	return nil
+}
+
+// UpsertArticles stores items in one transaction, matching existing articles by
+// GUID (which defaults to the URL). A new article arrives now; a known one takes
+// the new URL, title, summary and countries (and published time, when given) but
+// keeps its arrival time, so a digest never sends it again. feedID 0 means the
+// API or the CLI. One invalid item rejects the whole batch and stores nothing.
+// Items that change nothing count as neither added nor updated.
+func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []ArticleInput) (added, updated int, err error) {
+	norm := make([]ArticleInput, len(items))
+	for i, in := range items {
+		if err := in.Normalize(); err != nil {
+			return 0, 0, fmt.Errorf("upsert articles: article %d: %w", i+1, err)
+		}
+		norm[i] = in
+	}
+	now := s.now()
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		added, updated = 0, 0
+		for _, in := range norm {
+			isNew, changed, err := upsertArticle(ctx, tx, now, feedID, in)
+			if err != nil {
+				return fmt.Errorf("article %q: %w", in.GUID, err)
+			}
+			if isNew {
+				added++
+			} else if changed {
+				updated++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("upsert articles: %w", err)
+	}
+	return added, updated, nil
+}
+
+// upsertArticle inserts or updates one normalized article.
+func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, in ArticleInput) (isNew, changed bool, err error) {
+	var (
+		id                                 int64
+		oldURL, oldTitle, oldSum, oldCodes string
+		oldPublished                       int64
+	)
+	err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, published_at
+		FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldPublished)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, false, insertArticle(ctx, tx, now, feedID, in)
+	}
+	if err != nil {
+		return false, false, err
+	}
+	// A feed without dates gives a zero time on every poll: that is no change.
+	published := oldPublished
+	if !in.PublishedAt.IsZero() {
+		published = in.PublishedAt.UnixMilli()
+	}
+	codes := joinCodes(in.Countries)
+	if oldURL == in.URL && oldTitle == in.Title && oldSum == in.Summary && oldCodes == codes && oldPublished == published {
+		return false, false, nil
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, countries = ?,
+		published_at = ?, updated_at = ? WHERE id = ?`,
+		in.URL, in.Title, in.Summary, codes, published, now.UnixMilli(), id)
+	return false, err == nil, err
+}
+
+func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, in ArticleInput) error {
+	published := in.PublishedAt
+	if published.IsZero() {
+		published = now
+	}
+	feed := sql.NullInt64{Int64: feedID, Valid: feedID != 0}
+	_, err := tx.ExecContext(ctx, `INSERT INTO articles
+		(guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.GUID, in.URL, in.Title, in.Summary, joinCodes(in.Countries),
+		published.UnixMilli(), now.UnixMilli(), now.UnixMilli(), feed)
+	return err
+}
+
+// Articles lists up to limit articles, the most recently arrived first, for admins.
+// A limit outside 1..1000 means DefaultArticlesLimit.
+func (s *Store) Articles(ctx context.Context, limit int) ([]Article, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = DefaultArticlesLimit
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries,
+		published_at, arrived_at, updated_at, feed_id
+		FROM articles ORDER BY arrived_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list articles: %w", err)
+	}
+	defer rows.Close()
+	var out []Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list articles: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list articles: %w", err)
+	}
+	return out, nil
+}
+
+func scanArticle(row scanner) (Article, error) {
+	var (
+		a                           Article
+		codes                       string
+		published, arrived, updated int64
+		feed                        sql.NullInt64
+	)
+	if err := row.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes,
+		&published, &arrived, &updated, &feed); err != nil {
+		return Article{}, err
+	}
+	a.Countries = splitCodes(codes)
+	a.PublishedAt, a.ArrivedAt, a.UpdatedAt = ms(published), ms(arrived), ms(updated)
+	a.FeedID = feed.Int64
+	return a, nil
+}

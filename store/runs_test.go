@@ -1,0 +1,230 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/caravan-news/caravan/store"
+)
+
+var slot7 = time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
+
+func TestStartRunClaimsOnce(t *testing.T) {
+	s, c := newStore(t)
+	ctx := context.Background()
+	run, started, err := s.StartRun(ctx, "daily", slot7, "a", time.Minute)
+	if err != nil || !started || run.Status != store.RunRunning || !run.Cutoff.Equal(c.Now()) {
+		t.Fatalf("first: %+v %v %v", run, started, err)
+	}
+	cutoff := run.Cutoff
+
+	c.Add(30 * time.Second)
+	other, started, err := s.StartRun(ctx, "daily", slot7, "b", time.Minute)
+	if err != nil || started || other.ID != run.ID || other.Owner != "a" {
+		t.Fatalf("while a is alive: %+v %v %v", other, started, err)
+	}
+
+	c.Add(2 * time.Minute) // a went silent
+	took, started, err := s.StartRun(ctx, "daily", slot7, "b", time.Minute)
+	if err != nil || !started || took.ID != run.ID || took.Owner != "b" || !took.Cutoff.Equal(cutoff) {
+		t.Fatalf("take over: %+v %v %v (cutoff %v)", took, started, err, cutoff)
+	}
+	if err := s.Heartbeat(ctx, run.ID, "a"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("old owner heartbeat: %v", err)
+	}
+	if err := s.Heartbeat(ctx, run.ID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FinishRun(ctx, run.ID, "a", store.RunDone); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("old owner finish: %v", err)
+	}
+	done, err := s.FinishRun(ctx, run.ID, "b", store.RunDone)
+	if err != nil || done.Status != store.RunDone || done.FinishedAt.IsZero() {
+		t.Fatalf("finish: %+v %v", done, err)
+	}
+
+	c.Add(time.Hour)
+	again, started, err := s.StartRun(ctx, "daily", slot7, "c", time.Minute)
+	if err != nil || started || again.Status != store.RunDone {
+		t.Fatalf("done run started again: %+v %v %v", again, started, err)
+	}
+	// Another slot, or the other frequency, is another run.
+	if _, started, _ := s.StartRun(ctx, "weekly", slot7, "c", time.Minute); !started {
+		t.Fatal("weekly run of the same slot not started")
+	}
+	if _, _, err := s.StartRun(ctx, "hourly", slot7, "c", time.Minute); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("bad frequency: %v", err)
+	}
+	runs, err := s.Runs(ctx, 10)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("runs: %+v %v", runs, err)
+	}
+}
+
+func TestFailedRunResumesAtOnce(t *testing.T) {
+	s, c := newStore(t)
+	ctx := context.Background()
+	run, _, _ := s.StartRun(ctx, "daily", slot7, "a", time.Hour)
+	if _, err := s.FinishRun(ctx, run.ID, "a", store.RunFailed); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(time.Second)
+	again, started, err := s.StartRun(ctx, "daily", slot7, "b", time.Hour)
+	if err != nil || !started || again.ID != run.ID || !again.Cutoff.Equal(run.Cutoff) {
+		t.Fatalf("resume: %+v %v %v", again, started, err)
+	}
+}
+
+func TestRecordDeliveries(t *testing.T) {
+	s, c := newStore(t)
+	ctx := context.Background()
+	sent := activeSub(t, s, "sent@example.org", "daily")
+	empty := activeSub(t, s, "empty@example.org", "daily")
+	temp := activeSub(t, s, "temp@example.org", "daily")
+	perm := activeSub(t, s, "perm@example.org", "daily")
+	c.Add(time.Hour)
+	run, _, _ := s.StartRun(ctx, "daily", slot7, "a", time.Minute)
+	c.Add(time.Minute)
+
+	err := s.RecordDeliveries(ctx, run.ID, []store.Delivery{
+		{SubscriberID: sent.ID, Status: store.DeliverySent, MessageID: "m1@x", Articles: 3, Attempts: 1},
+		{SubscriberID: empty.ID, Status: store.DeliveryEmpty},
+		{SubscriberID: temp.ID, Status: store.DeliveryFailedTemp, Attempts: 3, Error: "451 try later"},
+		{SubscriberID: perm.ID, Status: store.DeliveryFailedPerm, Attempts: 1, Error: "550 no such user"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.DigestRun(ctx, run.ID)
+	want := store.RunCounts{Selected: 4, Sent: 1, SkippedEmpty: 1, FailedTemp: 1, FailedPerm: 1}
+	if got.RunCounts != want {
+		t.Fatalf("counts = %+v, want %+v", got.RunCounts, want)
+	}
+	for _, id := range []int64{sent.ID, empty.ID} {
+		if sub, _ := s.Subscriber(ctx, id); !sub.DigestSince.Equal(run.Cutoff) {
+			t.Errorf("subscriber %d digest_since = %v, want cutoff %v", id, sub.DigestSince, run.Cutoff)
+		}
+	}
+	if sub, _ := s.Subscriber(ctx, temp.ID); sub.DigestSince.Equal(run.Cutoff) {
+		t.Error("a temporary failure moved the watermark")
+	}
+	if sub, _ := s.Subscriber(ctx, perm.ID); sub.Status != store.StatusBounced {
+		t.Errorf("permanent failure: status %s", sub.Status)
+	}
+	if sup, _ := s.IsSuppressed(ctx, "PERM@example.org"); !sup {
+		t.Error("bounced address not suppressed")
+	}
+
+	// The temporary failure succeeds on retry; a second word on a final outcome is ignored.
+	err = s.RecordDeliveries(ctx, run.ID, []store.Delivery{
+		{SubscriberID: temp.ID, Status: store.DeliverySent, MessageID: "m2@x", Attempts: 1},
+		{SubscriberID: sent.ID, Status: store.DeliveryFailedPerm},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.DigestRun(ctx, run.ID)
+	want = store.RunCounts{Selected: 4, Sent: 2, SkippedEmpty: 1, FailedPerm: 1}
+	if got.RunCounts != want {
+		t.Fatalf("after retry counts = %+v, want %+v", got.RunCounts, want)
+	}
+	if sub, _ := s.Subscriber(ctx, sent.ID); sub.Status != store.StatusActive {
+		t.Errorf("a late failure overrode a sent digest: %s", sub.Status)
+	}
+}
+
+func TestDueSubscribersPagesAndSkipsRecorded(t *testing.T) {
+	s, c := newStore(t)
+	ctx := context.Background()
+	var ids []int64
+	for _, e := range []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org", "e@example.org"} {
+		ids = append(ids, activeSub(t, s, e, "daily").ID)
+	}
+	activeSub(t, s, "weekly@example.org", "weekly")
+	pending, _ := s.Subscribe(ctx, signup("pending@example.org"))
+	c.Add(time.Minute)
+	run, _, _ := s.StartRun(ctx, "daily", slot7, "a", time.Minute)
+	c.Add(time.Minute)
+	activeSub(t, s, "late@example.org", "daily") // confirmed after the cutoff: next run's
+
+	err := s.RecordDeliveries(ctx, run.ID, []store.Delivery{
+		{SubscriberID: ids[1], Status: store.DeliverySent},
+		{SubscriberID: ids[2], Status: store.DeliveryFailedTemp},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	after := int64(0)
+	for {
+		page, err := s.DueSubscribers(ctx, run, after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, sub := range page {
+			got = append(got, sub.ID)
+			after = sub.ID
+		}
+	}
+	want := []int64{ids[0], ids[2], ids[3], ids[4]}
+	if len(got) != len(want) {
+		t.Fatalf("due = %v, want %v (pending %d)", got, want, pending.SubscriberID)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("due = %v, want %v", got, want)
+		}
+	}
+}
+
+func TestDigestArticlesWindow(t *testing.T) {
+	s, c := newStore(t)
+	ctx := context.Background()
+	from := c.Now()
+	add := func(guid string, published time.Time) {
+		t.Helper()
+		if _, _, err := s.UpsertArticles(ctx, 0, []store.ArticleInput{{GUID: guid, URL: "https://news.example/" + guid,
+			Title: guid, PublishedAt: published}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("before", from.Add(-time.Hour))
+	c.Add(time.Minute)
+	add("old-news", from.Add(-48*time.Hour)) // arrived in the window, published long ago
+	c.Add(time.Minute)
+	add("fresh", from)
+	upTo := c.Now()
+	c.Add(time.Minute)
+	add("after", from)
+	arts, err := s.DigestArticles(ctx, from, upTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(arts) != 2 || arts[0].GUID != "fresh" || arts[1].GUID != "old-news" {
+		t.Fatalf("window = %+v", arts)
+	}
+	if w, err := s.DigestWatermark(ctx, "daily"); err != nil || !w.IsZero() {
+		t.Fatalf("watermark with nobody: %v %v", w, err)
+	}
+}
+
+// activeSub signs email up for frequency and confirms it now.
+func activeSub(t *testing.T, s *store.Store, email, frequency string, countries ...string) store.Subscriber {
+	t.Helper()
+	in := signup(email)
+	in.Frequency, in.Countries = frequency, countries
+	res, err := s.Subscribe(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.Confirm(context.Background(), res.SubscriberID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}

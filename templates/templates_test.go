@@ -1,0 +1,118 @@
+package templates_test
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caravan-news/caravan/templates"
+)
+
+// samplePages gives each page template data it can render.
+func samplePage(name, locale string) templates.Page {
+	site := templates.Site{Name: "Asie centrale", Accent: "#9b2c1f", BaseURL: "http://localhost:8080", From: "Newsletter"}
+	form := templates.SignupForm{Action: "/subscribe", All: []string{"kz", "kg", "uz", "tj", "tm"}, Countries: []string{"kg"},
+		Errors: map[string]string{"email": "bad <address>"}, Email: `"><script>x</script>`}
+	msg := templates.Message{Title: "confirm.title", Body: "confirm.body", Action: "/confirm/x", Button: "confirm.button", Back: true}
+	p := templates.Page{Locale: locale, Title: "signup.title", Site: site, Data: msg}
+	if name == "signup" || name == "embed" {
+		p.Data = form
+	}
+	return p
+}
+
+// TestEveryPageRenders renders every page in both languages, so that a template
+// error surfaces here and not in front of a reader.
+func TestEveryPageRenders(t *testing.T) {
+	set, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range set.Pages() {
+		for _, loc := range []string{"fr", "en"} {
+			var buf bytes.Buffer
+			data := samplePage(name, loc)
+			if d, ok := pageData[name]; ok {
+				data.Data = d
+			}
+			if err := set.Page(&buf, name, data); err != nil {
+				t.Errorf("%s/%s: %v", name, loc, err)
+				continue
+			}
+			if strings.Contains(buf.String(), "<script>x") {
+				t.Errorf("%s/%s: user input not escaped", name, loc)
+			}
+		}
+	}
+}
+
+// pageData holds sample data for pages whose data is not a form or a message.
+// Pages added later register theirs here.
+var pageData = map[string]any{}
+
+// mailData holds sample data for each mail template.
+var mailData = map[string]any{
+	"confirm": map[string]any{"Locale": "fr", "SiteName": "Asie centrale", "Accent": "#9b2c1f", "ConfirmURL": "http://localhost:8080/confirm/abc"},
+}
+
+func TestEveryMailRenders(t *testing.T) {
+	set, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range set.Mails() {
+		data, ok := mailData[name]
+		if !ok {
+			t.Errorf("mail %s has no sample data in mailData", name)
+			continue
+		}
+		text, html, err := set.Mail(name, data)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if text == "" || !strings.Contains(html, "<html") {
+			t.Errorf("%s: empty part", name)
+		}
+	}
+}
+
+func TestCatalogHasEveryKeyInBothLanguages(t *testing.T) {
+	fr, en := templates.Keys("fr"), templates.Keys("en")
+	for _, k := range fr {
+		if !slices.Contains(en, k) {
+			t.Errorf("%q missing in en", k)
+		}
+	}
+	for _, k := range en {
+		if !slices.Contains(fr, k) {
+			t.Errorf("%q missing in fr", k)
+		}
+	}
+}
+
+func TestFrenchTypography(t *testing.T) {
+	for _, k := range templates.Keys("fr") {
+		m := templates.T("fr", k)
+		for _, p := range []string{" :", " ;", " ?", " !", "« ", " »"} {
+			if strings.Contains(m, p) {
+				t.Errorf("%s: ordinary space in %q (use a non-breaking one): %q", k, p, m)
+			}
+		}
+	}
+}
+
+func TestDates(t *testing.T) {
+	d := time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC)
+	if got := templates.Date("fr", d); got != "27 novembre 2026" {
+		t.Errorf("fr: %q", got)
+	}
+	if got := templates.Date("en", d); got != "27 November 2026" {
+		t.Errorf("en: %q", got)
+	}
+	if got := templates.Date("fr", d.AddDate(0, 0, 4)); got != "1er décembre 2026" {
+		t.Errorf("fr first: %q", got)
+	}
+}
