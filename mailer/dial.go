@@ -8,8 +8,8 @@ import (
 )
 
 // The mailer dials the sockets itself (mail.WithDialContextFunc) instead of leaving it
-// to go-mail, for three reasons: go-mail v0.8.1 does not close the socket when EHLO,
-// STARTTLS or AUTH fail after connecting; a cancelled ctx must be able to break a read
+// to go-mail, for three reasons: go-mail v0.8.1 does not close the socket when EHLO or
+// STARTTLS fail after connecting; a cancelled ctx must be able to break a read
 // that is blocked on the server; and go-mail formats the address as host:port, which
 // breaks IPv6 literals.
 

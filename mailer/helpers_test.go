@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,4 +93,40 @@ func eventually(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
+}
+
+// countingListener counts the sockets the server accepts and keeps them for closeAll.
+type countingListener struct {
+	net.Listener
+	ts *testServer
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.ts.mu.Lock()
+	defer l.ts.mu.Unlock()
+	l.ts.open++
+	l.ts.maxOpen = max(l.ts.maxOpen, l.ts.open)
+	cc := &countedConn{Conn: c, ts: l.ts}
+	l.ts.sockets = append(l.ts.sockets, cc)
+	return cc, nil
+}
+
+// countedConn lowers the open count once when closed.
+type countedConn struct {
+	net.Conn
+	ts   *testServer
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() {
+		c.ts.mu.Lock()
+		c.ts.open--
+		c.ts.mu.Unlock()
+	})
+	return c.Conn.Close()
 }

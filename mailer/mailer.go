@@ -16,7 +16,9 @@ import (
 
 // Defaults applied by New, NewSMTP and NewOutbox to zero Config fields.
 const (
+	// DefaultWorkers is the number of SMTP connections when Config.Workers <= 0.
 	DefaultWorkers = 4
+	// DefaultTimeout bounds each SMTP dial and transaction when Config.Timeout <= 0.
 	DefaultTimeout = 30 * time.Second
 )
 
@@ -25,7 +27,7 @@ const (
 type Sender interface {
 	// Send delivers m, or returns an error that IsPermanent classifies.
 	Send(ctx context.Context, m *mail.Msg) error
-	// Close releases connections; Send fails with ErrClosed afterwards.
+	// Close releases the transport's connections; do not Send afterwards.
 	Close() error
 }
 
@@ -45,22 +47,32 @@ type Config struct {
 	HELO string
 	// DKIMKeyPEM is a PEM-encoded RSA or Ed25519 private key (the contents, not a path).
 	// When it is set together with DKIMSelector and DKIMDomain, every message is
-	// DKIM-signed, by both transports.
+	// DKIM-signed, by both transports: Send attaches the signer to the Msg.
 	DKIMKeyPEM string
 	// DKIMSelector is the selector published as <selector>._domainkey.<domain>.
 	DKIMSelector string
 	// DKIMDomain is the signing domain (d=).
 	DKIMDomain string
-	// Logger receives debug and warning records; nothing is logged when nil.
+	// Logger receives debug records about connections; nothing is logged when nil.
 	Logger *slog.Logger
 }
 
 // New returns the SMTP transport when cfg.SMTPURL is set and the outbox otherwise.
 func New(cfg Config) (Sender, error) {
+	// Each branch checks err itself so that a failure returns a nil interface, not
+	// an interface holding a nil pointer.
 	if cfg.SMTPURL == "" {
-		return NewOutbox(cfg)
+		o, err := NewOutbox(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return o, nil
 	}
-	return NewSMTP(cfg)
+	s, err := NewSMTP(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // withDefaults fills the zero fields of cfg.

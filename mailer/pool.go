@@ -38,9 +38,10 @@ func newPool(size int) *pool {
 	return &pool{tokens: make(chan struct{}, size)}
 }
 
-// get waits for a token and returns it with an idle connection, or with nil when the
-// caller should dial. Every successful get must end in put or release.
-func (p *pool) get(ctx context.Context) (*conn, error) {
+// get waits for a token and returns it with the most recently used idle connection,
+// or with a nil one when none is idle and the caller should dial. Every successful get
+// must end in put or release.
+func (p *pool) get(ctx context.Context) (idle *conn, err error) {
 	select {
 	case p.tokens <- struct{}{}:
 	case <-ctx.Done():

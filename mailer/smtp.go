@@ -31,7 +31,8 @@ type SMTP struct {
 // NewSMTP returns an SMTP transport for cfg.SMTPURL. The port defaults to 587 for
 // tls=starttls (the default mode) and tls=none, and to 465 for tls=tls. With a user in
 // the URL the transport authenticates: with the strongest mechanism the server offers
-// over TLS, and with PLAIN over tls=none. Nothing is dialed until the first Send.
+// over STARTTLS, and with PLAIN over tls=tls and tls=none. Nothing is dialed until
+// the first Send.
 func NewSMTP(cfg Config) (*SMTP, error) {
 	return newSMTP(cfg, nil)
 }
@@ -48,54 +49,7 @@ func newSMTP(cfg Config, tlsConf *tls.Config) (*SMTP, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tlsConf == nil {
-		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
-	tlsConf = tlsConf.Clone()
-	tlsConf.ServerName = t.host
-
-	d := &dialer{addr: t.addr()}
-	opts := []mail.Option{
-		mail.WithPort(t.port),
-		mail.WithTimeout(cfg.Timeout),
-		mail.WithTLSConfig(tlsConf),
-		mail.WithDialContextFunc(d.dial),
-		// The pool sends one message per transaction; NOOP before it and RSET after it
-		// would only add round trips. go-mail still sends RSET after a failure.
-		mail.WithoutNoop(),
-		mail.WithoutRset(),
-	}
-	switch t.tls {
-	case tlsImplicit:
-		d.tls = tlsConf
-		opts = append(opts, mail.WithSSL())
-	case tlsStartTLS:
-		// WithTLSPolicy, not WithTLSPortPolicy: the latter rewrites an explicit port 25.
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
-	case tlsNone:
-		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
-	}
-	if t.user != "" {
-		opts = append(opts, mail.WithUsername(t.user), mail.WithPassword(t.pass))
-		// go-mail's auto-discovery refuses PLAIN and LOGIN on a connection it did not
-		// encrypt itself, which includes our own implicit TLS and a tls=none server
-		// where the operator chose cleartext.
-		switch t.tls {
-		case tlsStartTLS:
-			opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover))
-		case tlsImplicit:
-			opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain))
-		case tlsNone:
-			opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlainNoEnc))
-		}
-	}
-	if cfg.HELO != "" {
-		opts = append(opts, mail.WithHELO(cfg.HELO))
-	}
-	if signer != nil {
-		opts = append(opts, mail.WithAlwaysDKIMSign(signer))
-	}
-	client, err := mail.NewClient(t.host, opts...)
+	client, err := newClient(t, cfg, tlsConf, signer)
 	if err != nil {
 		return nil, fmt.Errorf("smtp client: %w", err)
 	}
@@ -166,7 +120,7 @@ func (s *SMTP) dial(ctx context.Context) (*conn, error) {
 	defer stop()
 	client, err := s.client.DialToSMTPClientWithContext(context.WithValue(ctx, rawConnKey{}, raw))
 	if err != nil {
-		raw.close() // go-mail leaves the socket open when EHLO, STARTTLS or AUTH fail
+		raw.close() // go-mail leaves it open when EHLO or STARTTLS fail
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}

@@ -27,7 +27,7 @@ type testServer struct {
 	maxOpen int                 // sockets open at once, at most
 	sockets []net.Conn
 	msgs    []received
-	rules   map[string]rcptRule
+	rules   map[string]rule
 }
 
 // received is one accepted message.
@@ -69,7 +69,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	ts := &testServer{
 		release: make(chan struct{}),
 		conns:   map[*smtp.Conn]bool{},
-		rules:   map[string]rcptRule{},
+		rules:   map[string]rule{},
 	}
 	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -92,15 +92,16 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	return ts
 }
 
-// rcptRule says how the server answers RCPT TO for one address.
-type rcptRule struct {
-	err  error // reply err
-	drop bool  // close the connection without a reply
-	hang bool  // reply nothing until the test ends
+// rule says how the server treats mail for one address.
+type rule struct {
+	rcptErr error // reply rcptErr to RCPT TO
+	dataErr error // reply dataErr once the data is in
+	drop    bool  // close the connection at RCPT TO, without a reply
+	hang    bool  // reply nothing to RCPT TO until the test ends
 }
 
-// onRcpt sets the rule for RCPT TO:<addr>.
-func (ts *testServer) onRcpt(addr string, r rcptRule) {
+// on sets the rule for mail to addr.
+func (ts *testServer) on(addr string, r rule) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.rules[addr] = r
@@ -187,8 +188,8 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	case rule.hang:
 		<-s.ts.release
 		return errors.New("released")
-	case rule.err != nil:
-		return rule.err
+	case rule.rcptErr != nil:
+		return rule.rcptErr
 	}
 	s.to = append(s.to, to)
 	return nil
@@ -201,45 +202,12 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.ts.mu.Lock()
 	defer s.ts.mu.Unlock()
+	if err := s.ts.rules[s.to[0]].dataErr; err != nil {
+		return err
+	}
 	s.ts.msgs = append(s.ts.msgs, received{From: s.from, To: s.to, Data: data, User: s.user, TLS: s.tls})
 	return nil
 }
 
 func (s *session) Reset()        { s.from, s.to = "", nil }
 func (s *session) Logout() error { return nil }
-
-// countingListener counts the sockets the server accepts and keeps them for closeAll.
-type countingListener struct {
-	net.Listener
-	ts *testServer
-}
-
-func (l countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	l.ts.mu.Lock()
-	defer l.ts.mu.Unlock()
-	l.ts.open++
-	l.ts.maxOpen = max(l.ts.maxOpen, l.ts.open)
-	cc := &countedConn{Conn: c, ts: l.ts}
-	l.ts.sockets = append(l.ts.sockets, cc)
-	return cc, nil
-}
-
-// countedConn lowers the open count once when closed.
-type countedConn struct {
-	net.Conn
-	ts   *testServer
-	once sync.Once
-}
-
-func (c *countedConn) Close() error {
-	c.once.Do(func() {
-		c.ts.mu.Lock()
-		c.ts.open--
-		c.ts.mu.Unlock()
-	})
-	return c.Conn.Close()
-}

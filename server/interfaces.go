@@ -12,6 +12,8 @@ type Store interface {
 	pinger
 	subscriber
 	confirmer
+	articleAdder
+	articleLister
 }
 
 type subscriber interface {

@@ -31,7 +31,9 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 
 	// The admin API: bearer token on every route. Each resource adds its routes below.
 	admin := e.Group("/api/admin", requireAdmin(d.Admin), middleware.BodyLimit("1M"))
-	_ = admin
+	admin.POST("/articles", handleAddArticles(d.Store))
+	admin.GET("/articles", handleListArticles(d.Store))
+	admin.GET("/feeds", handleListFeeds(d.Store))
 
 	e.GET("/healthz", handleHealth(d.Store))
 	if d.Metrics != nil {

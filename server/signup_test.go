@@ -38,7 +38,8 @@ func newSignupEnv(t *testing.T, cfg server.Config) *signupEnv {
 	}
 	links := store.NewSigner("test-secret", time.Now)
 	cfg.Site = templates.Site{Name: "Asie centrale", BaseURL: "http://localhost:8080", From: "Newsletter"}
-	e, err := server.New(cfg, server.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Store: st, Pages: tpl, Links: links})
+	e, err := server.New(cfg, server.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Store: st, Pages: tpl, Links: links,
+		Admin: tokenKey("admin-token")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +47,11 @@ func newSignupEnv(t *testing.T, cfg server.Config) *signupEnv {
 	t.Cleanup(srv.Close)
 	return &signupEnv{srv: srv, store: st, links: links}
 }
+
+// tokenKey is an admin key that accepts one token.
+type tokenKey string
+
+func (k tokenKey) Check(token string) bool { return token == string(k) }
 
 var client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 

@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	}
 	if len(rest) > 0 {
-		if fn, ok := subcommands[cmd+" "+rest[0]]; ok {
+		if fn := subcommand(cmd + " " + rest[0]); fn != nil {
 			return fn(ctx, env, rest[1:])
 		}
 	}
@@ -76,5 +76,16 @@ type cmdEnv struct {
 	stdout, stderr io.Writer
 }
 
-// subcommands are the two-word commands ("digest send").
-var subcommands = map[string]func(ctx context.Context, env cmdEnv, args []string) error{}
+// command is one command of the CLI: args are what follows its name.
+type command func(ctx context.Context, env cmdEnv, args []string) error
+
+// subcommand returns the two-word command called name ("digest send"), or nil.
+func subcommand(name string) command {
+	switch name {
+	case "feeds poll":
+		return cmdFeedsPoll
+	case "articles import":
+		return cmdArticlesImport
+	}
+	return nil
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/caravan-news/caravan/digest"
+	"github.com/caravan-news/caravan/feeds"
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/templates"
 )
@@ -49,6 +50,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Log: log}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
+	if len(cfg.Feeds) > 0 {
+		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
+		wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
+	}
 
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- e.Server.Serve(ln) }()

@@ -1,0 +1,225 @@
+// Package feeds polls the configured RSS and Atom feeds and stores their items
+// as articles. Fetching (fetch.go), parsing (parse.go), country matching
+// (countries.go) and scheduling (this file) are kept apart. It knows nothing of
+// HTTP servers.
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/caravan-news/caravan/store"
+)
+
+// DefaultParallel is how many feeds are fetched at once.
+const DefaultParallel = 4
+
+// DefaultInterval is how often Run polls when given no interval.
+const DefaultInterval = 15 * time.Minute
+
+// Store is what the poller needs from persistence.
+type Store interface {
+	EnsureFeeds(ctx context.Context, urls []string) ([]store.Feed, error)
+	FeedPolled(ctx context.Context, id int64, etag, lastModified string, pollErr error, newArticles int) error
+	UpsertArticles(ctx context.Context, feedID int64, items []store.ArticleInput) (added, updated int, err error)
+}
+
+// Result is the outcome of polling one feed.
+type Result struct {
+	URL         string
+	New         int   // articles seen for the first time
+	Updated     int   // known articles whose title, summary, link or countries changed
+	Skipped     int   // items dropped as invalid (no link, no title...)
+	NotModified bool  // the server answered 304
+	Err         error // nil when the poll succeeded
+}
+
+// Summary is the outcome of one PollAll, one Result per feed in configuration order.
+type Summary struct {
+	Feeds []Result
+}
+
+// New counts the new articles of all feeds.
+func (s Summary) New() int {
+	n := 0
+	for _, r := range s.Feeds {
+		n += r.New
+	}
+	return n
+}
+
+// Failed counts the feeds whose poll failed.
+func (s Summary) Failed() int {
+	n := 0
+	for _, r := range s.Feeds {
+		if r.Err != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Poller fetches the configured feeds and stores their articles.
+type Poller struct {
+	st       Store
+	urls     []string
+	client   *http.Client
+	log      *slog.Logger
+	maxBytes int64
+	parallel int
+}
+
+// Option changes how NewPoller builds a Poller.
+type Option func(*Poller)
+
+// WithMaxBytes caps the size of a feed body (default DefaultMaxBytes).
+func WithMaxBytes(n int64) Option { return func(p *Poller) { p.maxBytes = n } }
+
+// WithParallel sets how many feeds are fetched at once (default DefaultParallel).
+func WithParallel(n int) Option { return func(p *Poller) { p.parallel = n } }
+
+// NewPoller returns a poller of urls. client may be nil; where it sets no
+// timeout or redirect policy, DefaultTimeout and MaxRedirects apply. log may be
+// nil to log nothing.
+func NewPoller(st Store, urls []string, client *http.Client, log *slog.Logger, opts ...Option) *Poller {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Poller{st: st, urls: urls, client: withDefaults(client), log: log,
+		maxBytes: DefaultMaxBytes, parallel: DefaultParallel}
+	for _, o := range opts {
+		o(p)
+	}
+	p.parallel = max(p.parallel, 1)
+	if p.maxBytes <= 0 {
+		p.maxBytes = DefaultMaxBytes
+	}
+	return p
+}
+
+// PollAll polls every feed once, a few at a time. A feed that fails, is slow or
+// is too big only fails itself: its error is recorded on the feed and in its
+// Result, and the other feeds are polled as usual. The error is for what stops
+// the whole poll: the store cannot list the feeds, or ctx ends.
+func (p *Poller) PollAll(ctx context.Context) (Summary, error) {
+	if len(p.urls) == 0 {
+		return Summary{}, nil
+	}
+	feeds, err := p.st.EnsureFeeds(ctx, p.urls)
+	if err != nil {
+		return Summary{}, fmt.Errorf("poll feeds: %w", err)
+	}
+	sum := Summary{Feeds: make([]Result, len(feeds))}
+	sem := make(chan struct{}, p.parallel)
+	var wg sync.WaitGroup
+	for i, f := range feeds {
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+				sum.Feeds[i] = p.poll(ctx, f)
+			case <-ctx.Done():
+				sum.Feeds[i] = Result{URL: f.URL, Err: ctx.Err()}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return sum, fmt.Errorf("poll feeds: %w", err)
+	}
+	return sum, nil
+}
+
+// Run polls at once, then every interval, until ctx ends. Failures are logged,
+// never fatal: the next round tries again.
+func (p *Poller) Run(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	if len(p.urls) == 0 {
+		p.log.Info("no feeds configured; feed poller idle")
+		<-ctx.Done()
+		return
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if sum, err := p.PollAll(ctx); err != nil {
+			if ctx.Err() == nil {
+				p.log.Error("poll feeds", "error", err)
+			}
+		} else {
+			p.log.Info("feeds polled", "feeds", len(sum.Feeds), "new", sum.New(), "failed", sum.Failed())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// poll polls one feed and records the outcome on it.
+func (p *Poller) poll(ctx context.Context, f store.Feed) Result {
+	res, etag, lastModified, err := p.fetchAndStore(ctx, f)
+	if ctx.Err() != nil {
+		// Shutting down: the feed did nothing wrong, so nothing is recorded against it.
+		res.Err = errors.Join(err, ctx.Err())
+		return res
+	}
+	if rerr := p.st.FeedPolled(ctx, f.ID, etag, lastModified, err, res.New); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	res.Err = err
+	switch {
+	case err != nil:
+		p.log.Warn("feed poll failed", "feed_url", f.URL, "error", err)
+	case res.New > 0 || res.Updated > 0:
+		p.log.Info("feed polled", "feed_url", f.URL, "new", res.New, "updated", res.Updated, "skipped", res.Skipped)
+	default:
+		p.log.Debug("feed polled", "feed_url", f.URL, "not_modified", res.NotModified, "skipped", res.Skipped)
+	}
+	return res
+}
+
+// fetchAndStore fetches, parses and stores one feed, returning the validators to
+// keep. A panic in a parser becomes this feed's error instead of the process's end.
+func (p *Poller) fetchAndStore(ctx context.Context, f store.Feed) (res Result, etag, lastModified string, err error) {
+	res.URL = f.URL
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic while polling: %v", r)
+		}
+	}()
+	got, err := fetch(ctx, p.client, f, p.maxBytes)
+	if err != nil {
+		return res, "", "", err
+	}
+	if got.notModified {
+		res.NotModified = true
+		return res, got.etag, got.lastModified, nil
+	}
+	items, err := Parse(got.body, got.url)
+	if err != nil {
+		return res, "", "", err
+	}
+	valid := items[:0]
+	for _, it := range items {
+		if err := it.Normalize(); err != nil {
+			res.Skipped++
+			p.log.Warn("feed item skipped", "feed_url", f.URL, "guid", it.GUID, "error", err)
+			continue
+		}
+		valid = append(valid, it)
+	}
+	res.New, res.Updated, err = p.st.UpsertArticles(ctx, f.ID, valid)
+	if err != nil {
+		return res, "", "", fmt.Errorf("store articles: %w", err)
+	}
+	return res, got.etag, got.lastModified, nil
+}
