@@ -22,7 +22,7 @@ const FormVersion = "2026-11-form-v1"
 
 // Config is what the server needs to know about its site.
 type Config struct {
-	BaseURL        string   // public URL, for links
+	BaseURL        string // public URL, for links
 	Site           templates.Site
 	AllowedOrigins []string // sites allowed to embed the form (CORS, return_to)
 	TrustedProxies []string // proxies whose X-Forwarded-For is believed

@@ -71,7 +71,7 @@ func (s *Set) loadMail() error {
 		}
 		s.mailHTML[base] = t
 		txt := "mail/" + base + ".txt"
-		tt, err := texttemplate.New(base + ".txt").Funcs(textFuncs).Option("missingkey=error").ParseFS(files, txt)
+		tt, err := texttemplate.New(base+".txt").Funcs(textFuncs).Option("missingkey=error").ParseFS(files, txt)
 		if err != nil {
 			return fmt.Errorf("parse mail %s: %w", txt, err)
 		}

@@ -83,4 +83,3 @@ func cmdArticlesImport(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	return nil
 }
-

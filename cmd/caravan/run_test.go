@@ -24,8 +24,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // program is a running `caravan serve`, started through run as main does.
 type program struct {
@@ -56,7 +60,9 @@ func startServe(t *testing.T, dir string, env map[string]string, args ...string)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &program{dir: dir, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), p.stdout, p.stderr) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), p.stdout, p.stderr)
+	}()
 	var once sync.Once
 	var runErr error
 	p.stop = func() error {
