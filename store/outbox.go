@@ -21,9 +21,11 @@ type OutboxMail struct {
 	Attempts     int
 }
 
-func queueMail(ctx context.Context, tx *sql.Tx, now time.Time, kind string, subscriberID int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, subscriber_id, status, next_attempt_at, created_at)
-		VALUES (?, ?, 'queued', ?, ?)`, kind, subscriberID, now.UnixMilli(), now.UnixMilli())
+const queueMailSQL = `INSERT INTO outbox (kind, subscriber_id, status, next_attempt_at, created_at)
+	VALUES (?, ?, 'queued', ?, ?)`
+
+func queueMail(ctx context.Context, tx sqlTx, now time.Time, kind string, subscriberID int64) error {
+	_, err := tx.ExecContext(ctx, queueMailSQL, kind, subscriberID, now.UnixMilli(), now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("queue %s mail: %w", kind, err)
 	}

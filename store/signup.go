@@ -37,51 +37,55 @@ func (s *Store) Subscribe(ctx context.Context, in Signup) (SignupResult, error) 
 	if err := CheckChoices(in.Frequency, in.Locale); err != nil {
 		return SignupResult{}, err
 	}
-	now := s.now()
-	key := EmailKey(in.Email)
-	var res SignupResult
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		suppressed, err := s.isSuppressed(ctx, tx, key)
-		if err != nil || suppressed {
-			return err
-		}
-		cur, err := subscriberTx(ctx, tx, key)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			res.SubscriberID, err = insertPending(ctx, tx, now, in)
-			if err != nil {
-				return err
-			}
-			res.Created = true
-		case err != nil:
-			return err
-		case cur.Status == StatusActive || cur.Status == StatusBounced:
-			res.SubscriberID = cur.ID
-			return nil
-		default:
-			res.SubscriberID = cur.ID
-			if err := repend(ctx, tx, now, cur.ID, in); err != nil {
-				return err
-			}
-		}
-		if err := bump(ctx, tx, now, "signup"); err != nil {
-			return err
-		}
-		res.MailQueued, err = queueConfirm(ctx, tx, now, res.SubscriberID)
-		return err
-	})
+	res, err := s.batchSignup(ctx, in)
 	if err != nil {
 		return SignupResult{}, fmt.Errorf("subscribe: %w", err)
 	}
 	return res, nil
 }
 
-func insertPending(ctx context.Context, tx *sql.Tx, now time.Time, in Signup) (int64, error) {
+// subscribeTx is Subscribe's work inside a transaction.
+func (s *Store) subscribeTx(ctx context.Context, tx sqlTx, now time.Time, in Signup) (SignupResult, error) {
+	var res SignupResult
+	key := EmailKey(in.Email)
+	suppressed, err := s.isSuppressed(ctx, tx, key)
+	if err != nil || suppressed {
+		return res, err
+	}
+	cur, err := subscriberTx(ctx, tx, key)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res.SubscriberID, err = insertPending(ctx, tx, now, in)
+		if err != nil {
+			return res, err
+		}
+		res.Created = true
+	case err != nil:
+		return res, err
+	case cur.Status == StatusActive || cur.Status == StatusBounced:
+		res.SubscriberID = cur.ID
+		return res, nil
+	default:
+		res.SubscriberID = cur.ID
+		if err := repend(ctx, tx, now, cur.ID, in); err != nil {
+			return res, err
+		}
+	}
+	if err := bump(ctx, tx, now, "signup"); err != nil {
+		return res, err
+	}
+	res.MailQueued, err = queueConfirm(ctx, tx, now, res.SubscriberID)
+	return res, err
+}
+
+const insertPendingSQL = `INSERT INTO subscribers (email, email_key, status, countries, frequency, locale,
+	created_at, updated_at, consent_at, consent_method, consent_source, consent_text, consent_ip, consent_agent,
+	last_activity_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+
+func insertPending(ctx context.Context, tx sqlTx, now time.Time, in Signup) (int64, error) {
 	t := now.UnixMilli()
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, email_key, status, countries, frequency, locale,
-		created_at, updated_at, consent_at, consent_method, consent_source, consent_text, consent_ip, consent_agent,
-		last_activity_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := tx.QueryRowContext(ctx, insertPendingSQL,
 		in.Email, EmailKey(in.Email), joinCodes(in.Countries), in.Frequency, in.Locale, t, t, t,
 		in.Consent.Method, in.Consent.Source, in.Consent.TextVersion, in.Consent.IP, in.Consent.UserAgent, t).Scan(&id)
 	if err != nil {
@@ -91,7 +95,7 @@ func insertPending(ctx context.Context, tx *sql.Tx, now time.Time, in Signup) (i
 }
 
 // repend puts a pending or unsubscribed subscriber back to pending with the new choices and consent.
-func repend(ctx context.Context, tx *sql.Tx, now time.Time, id int64, in Signup) error {
+func repend(ctx context.Context, tx sqlTx, now time.Time, id int64, in Signup) error {
 	t := now.UnixMilli()
 	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'pending', countries = ?, frequency = ?, locale = ?,
 		updated_at = ?, consent_at = ?, consent_method = ?, consent_source = ?, consent_text = ?, consent_ip = ?,
@@ -105,11 +109,13 @@ func repend(ctx context.Context, tx *sql.Tx, now time.Time, id int64, in Signup)
 }
 
 // queueConfirm queues a confirmation mail unless the address had its share today.
-func queueConfirm(ctx context.Context, tx *sql.Tx, now time.Time, id int64) (bool, error) {
+const queueConfirmSQL = `UPDATE subscribers SET
+	confirm_sends = CASE WHEN confirm_day = ? THEN confirm_sends + 1 ELSE 1 END, confirm_day = ?
+	WHERE id = ? AND (confirm_day <> ? OR confirm_sends < ?)`
+
+func queueConfirm(ctx context.Context, tx sqlTx, now time.Time, id int64) (bool, error) {
 	day := now.Unix() / 86400
-	res, err := tx.ExecContext(ctx, `UPDATE subscribers SET
-		confirm_sends = CASE WHEN confirm_day = ? THEN confirm_sends + 1 ELSE 1 END, confirm_day = ?
-		WHERE id = ? AND (confirm_day <> ? OR confirm_sends < ?)`, day, day, id, day, MaxConfirmMailsPerDay)
+	res, err := tx.ExecContext(ctx, queueConfirmSQL, day, day, id, day, MaxConfirmMailsPerDay)
 	if err != nil {
 		return false, fmt.Errorf("count confirmation mails: %w", err)
 	}

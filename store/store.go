@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -26,9 +27,13 @@ var (
 // serialises writers anyway and several writer connections only trade work for
 // SQLITE_BUSY retries, and a pool of readers that WAL lets run beside the writer.
 type Store struct {
-	w   *sql.DB
-	r   *sql.DB
-	now func() time.Time
+	w       *sql.DB
+	r       *sql.DB
+	now     func() time.Time
+	salt    string         // of suppression hashes; made once, never changes
+	signups chan signupReq // group commit of signups, see batch.go
+	done    chan struct{}  // closed when the signup batcher has stopped
+	hot     map[string]*sql.Stmt
 }
 
 // Option changes how Open builds a Store.
@@ -49,11 +54,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	//   busy_timeout(10000): wait up to 10 s for a lock instead of failing with SQLITE_BUSY;
 	//   journal_mode(WAL):   readers never block the writer, nor it them;
 	//   synchronous(NORMAL): durable at each checkpoint, safe against corruption in WAL mode;
-	//   foreign_keys(1):     SQLite leaves them off unless asked, per connection.
+	//   foreign_keys(1):     SQLite leaves them off unless asked, per connection;
+	//   temp_store(2):       statement journals in memory, not temp files (bulk imports).
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction never fails
 	// half-way when it upgrades from reading to writing.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)"
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -71,14 +77,25 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	if err := s.migrate(ctx); err != nil {
-		s.Close()
+		errors.Join(r.Close(), w.Close())
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if s.salt, _, err = s.EnsureSetting(ctx, suppressionSaltKey, func() (string, error) { return rand.Text(), nil }); err != nil {
+		errors.Join(r.Close(), w.Close())
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := s.prepareHot(ctx); err != nil {
+		errors.Join(r.Close(), w.Close())
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s.startBatcher()
 	return s, nil
 }
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
+	s.stopBatcher()
+	s.closeHot()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

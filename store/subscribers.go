@@ -96,14 +96,18 @@ func (s *Store) SubscriberByEmail(ctx context.Context, email string) (Subscriber
 	return sub, nil
 }
 
-func subscriberTx(ctx context.Context, tx *sql.Tx, key string) (Subscriber, error) {
-	return scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE email_key = ?`, key))
+const selectSubscriberByKey = `SELECT ` + subscriberColumns + ` FROM subscribers WHERE email_key = ?`
+
+func subscriberTx(ctx context.Context, tx sqlTx, key string) (Subscriber, error) {
+	return scanSubscriber(tx.QueryRowContext(ctx, selectSubscriberByKey, key))
 }
 
+const bumpSQL = `INSERT INTO daily_counts (day, event, n) VALUES (?, ?, 1)
+	ON CONFLICT (day, event) DO UPDATE SET n = daily_counts.n + 1`
+
 // bump adds one to today's counter of event, for the stats endpoint.
-func bump(ctx context.Context, tx *sql.Tx, now time.Time, event string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO daily_counts (day, event, n) VALUES (?, ?, 1)
-		ON CONFLICT (day, event) DO UPDATE SET n = daily_counts.n + 1`, now.UTC().Format(time.DateOnly), event)
+func bump(ctx context.Context, tx sqlTx, now time.Time, event string) error {
+	_, err := tx.ExecContext(ctx, bumpSQL, now.UTC().Format(time.DateOnly), event)
 	if err != nil {
 		return fmt.Errorf("count %s: %w", event, err)
 	}

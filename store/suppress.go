@@ -13,7 +13,10 @@ import (
 // the list cannot be checked against a list of known addresses elsewhere.
 const suppressionSaltKey = "suppression_salt"
 
-func (s *Store) suppressionHash(ctx context.Context, tx *sql.Tx, key string) (string, error) {
+func (s *Store) suppressionHash(ctx context.Context, tx sqlTx, key string) (string, error) {
+	if s.salt != "" { // Open makes the salt; reading it once spares a query per signup
+		return saltedHash(s.salt, key), nil
+	}
 	salt, err := suppressionSalt(ctx, tx)
 	if err != nil {
 		return "", err
@@ -22,7 +25,7 @@ func (s *Store) suppressionHash(ctx context.Context, tx *sql.Tx, key string) (st
 }
 
 // suppressionSalt returns the salt, creating it on first use.
-func suppressionSalt(ctx context.Context, tx *sql.Tx) (string, error) {
+func suppressionSalt(ctx context.Context, tx sqlTx) (string, error) {
 	var salt string
 	err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, suppressionSaltKey).Scan(&salt)
 	if err == sql.ErrNoRows {
@@ -41,13 +44,15 @@ func saltedHash(salt, key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (s *Store) isSuppressed(ctx context.Context, tx *sql.Tx, key string) (bool, error) {
+const selectSuppressed = `SELECT count(*) FROM suppressions WHERE hash = ?`
+
+func (s *Store) isSuppressed(ctx context.Context, tx sqlTx, key string) (bool, error) {
 	h, err := s.suppressionHash(ctx, tx, key)
 	if err != nil {
 		return false, err
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM suppressions WHERE hash = ?`, h).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, selectSuppressed, h).Scan(&n); err != nil {
 		return false, fmt.Errorf("check suppression: %w", err)
 	}
 	return n > 0, nil

@@ -35,6 +35,7 @@ const usage = `caravan: newsletter subscriptions and digests
   caravan subscribers unsubscribe ADDR
   caravan migrate                                 apply database migrations
   caravan version
+  caravan bench signup|digest|scale               benchmarks that print figures
 
 Every command takes the configuration flags (caravan serve --help lists them);
 each flag defaults to its CARAVAN_* environment variable.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdServe(ctx, env, rest)
 	case "migrate":
 		return cmdMigrate(ctx, env, rest)
+	case "bench":
+		return cmdBench(ctx, env, rest)
 	case "version":
 		fmt.Fprintln(stdout, "caravan", version)
 		return nil
