@@ -25,7 +25,7 @@ type signupEnv struct {
 	links *store.Signer
 }
 
-func newSignupEnv(t *testing.T, cfg server.Config) *signupEnv {
+func newSignupEnv(t testing.TB, cfg server.Config) *signupEnv {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "caravan.db"))
 	if err != nil {
