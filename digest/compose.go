@@ -23,6 +23,7 @@ const ConfirmTTL = 7 * 24 * time.Hour
 type Composer struct {
 	From     *mail.Address // sender
 	BaseURL  string        // public URL, for links
+	SiteURL  string        // the news site, for "and N more"; empty: the newest article's site
 	SiteName string
 	Accent   string
 	Location *time.Location // dates in mails

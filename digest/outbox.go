@@ -110,6 +110,8 @@ func (o *Outbox) build(ctx context.Context, m store.OutboxMail) (*gomail.Msg, er
 	switch m.Kind {
 	case store.MailConfirm:
 		return o.Compose.Confirm(sub, o.Store.Now())
+	case store.MailReconsent:
+		return o.Compose.Reconsent(sub, o.Store.Now())
 	}
 	return nil, fmt.Errorf("outbox mail %d: unknown kind %q", m.ID, m.Kind)
 }

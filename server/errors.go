@@ -30,9 +30,12 @@ type apiError struct {
 // statusOf maps domain errors to HTTP statuses: the one table of it.
 func statusOf(err error) int {
 	var he *echo.HTTPError
+	var fe *fieldError
 	switch {
 	case errors.As(err, &he):
 		return he.Code
+	case errors.As(err, &fe):
+		return fe.status
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, store.ErrInvalid):
@@ -78,6 +81,9 @@ func errorHandler(log *slog.Logger, pages *templates.Set, site templates.Site) e
 		if wantsJSON(c) {
 			var body apiError
 			body.Error.Code, body.Error.Message = codes[status], templates.T("en", msg)
+			if fe := (*fieldError)(nil); errors.As(err, &fe) {
+				body.Error.Field = fe.field
+			}
 			if body.Error.Code == "" {
 				body.Error.Code = strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_"))
 			}

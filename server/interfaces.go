@@ -14,6 +14,12 @@ type Store interface {
 	confirmer
 	articleAdder
 	articleLister
+	leaver
+	preferencer
+	adminSubscribers
+	csvPorter
+	bouncer
+	statsReader
 }
 
 type subscriber interface {
@@ -25,7 +31,10 @@ type confirmer interface {
 	ResendConfirmation(ctx context.Context, id int64) (bool, error)
 }
 
-// DigestStarter starts a digest run on demand (the admin API).
+// DigestStarter starts a digest run on demand and lists the runs (the admin API).
 type DigestStarter interface {
-	Start(ctx context.Context, frequency string) (runID int64, err error)
+	// Start starts the run of frequency's current slot in the background;
+	// started is false when that run is done or running elsewhere.
+	Start(ctx context.Context, frequency string) (run store.Run, started bool, err error)
+	Runs(ctx context.Context, limit int) ([]store.Run, error)
 }

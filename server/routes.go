@@ -29,11 +29,31 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	public.POST("/confirm/:token", handleConfirm(d.Log, d.Store, d.Links, pages), limited)
 	public.POST("/confirm/:token/resend", handleResend(d.Store, d.Links, pages), limited)
 
+	public.GET("/unsubscribe/:token", handleUnsubscribePage(d.Store, d.Links, pages))
+	public.GET("/preferences/:token", handlePreferencesPage(d.Store, d.Links, pages))
+	public.POST("/preferences/:token", handlePreferences(d.Log, d.Store, d.Links, pages), limited)
+	public.POST("/preferences/:token/resubscribe", handleResubscribe(d.Log, d.Store, d.Links, pages), limited)
+	// One-click unsubscribe (RFC 8058): mail clients POST here cross-site, with no
+	// cookie and from no page, so this route stays outside the cross-origin guard
+	// and the rate limit; the signed token alone authorizes it.
+	e.POST("/unsubscribe/:token", handleUnsubscribe(d.Log, d.Store, d.Links, pages), middleware.BodyLimit("64K"))
+
 	// The admin API: bearer token on every route. Each resource adds its routes below.
 	admin := e.Group("/api/admin", requireAdmin(d.Admin), middleware.BodyLimit("1M"))
 	admin.POST("/articles", handleAddArticles(d.Store))
 	admin.GET("/articles", handleListArticles(d.Store))
 	admin.GET("/feeds", handleListFeeds(d.Store))
+	admin.POST("/unsubscribe", handleAdminUnsubscribe(d.Log, d.Store))
+	admin.GET("/subscribers", handleListSubscribers(d.Store))
+	admin.GET("/subscribers/export", handleExport(d.Log, d.Store))
+	admin.GET("/subscribers/:email", handleGetSubscriber(d.Store))
+	admin.DELETE("/subscribers/:email", handleEraseSubscriber(d.Log, d.Store))
+	admin.POST("/bounces", handleBounce(d.Log, d.Store))
+	admin.GET("/stats", handleStats(d.Store))
+	// A list to import is bigger than the group's body limit allows: same bearer check, its own limit.
+	e.POST("/api/admin/subscribers/import", handleImport(d.Log, d.Store), requireAdmin(d.Admin), middleware.BodyLimit("200M"))
+	admin.POST("/digests", handleStartDigest(d.Digests))
+	admin.GET("/digests", handleListDigests(d.Digests))
 
 	e.GET("/healthz", handleHealth(d.Store))
 	if d.Metrics != nil {

@@ -169,7 +169,7 @@ func handleSignupPage(p pageRenderer) echo.HandlerFunc {
 func handleThanks(p pageRenderer) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		return p.render(c, http.StatusOK, "message", locale(c, ""), "thanks.title",
-			templates.Message{Title: "thanks.title", Body: "thanks.body", Back: true})
+			templates.Message{Title: "thanks.title", Body: "thanks.body", Note: "thanks.note", Back: true})
 	}
 }
 

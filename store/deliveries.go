@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -26,8 +25,9 @@ type Delivery struct {
 	Error        string // the last SMTP error, for failures
 }
 
-// DigestFrom is when the subscriber's next digest starts: their previous
-// digest's cutoff, else their confirmation.
+// DigestFrom is when the subscriber's next digest starts: articles that
+// arrived from then on are new to them. It is their previous digest's cutoff,
+// else their confirmation.
 func (sub Subscriber) DigestFrom() time.Time {
 	switch {
 	case !sub.DigestSince.IsZero():
@@ -46,7 +46,7 @@ func (sub Subscriber) DigestFrom() time.Time {
 func (s *Store) DueSubscribers(ctx context.Context, run Run, afterID int64, limit int) ([]Subscriber, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers s
 		WHERE s.status = 'active' AND s.frequency = ? AND s.id > ?
-		  AND COALESCE(s.confirmed_at, s.created_at) <= ?
+		  AND COALESCE(s.confirmed_at, s.created_at) < ?
 		  AND NOT EXISTS (SELECT 1 FROM deliveries d
 			WHERE d.run_id = ? AND d.subscriber_id = s.id AND d.status <> 'failed_temp')
 		ORDER BY s.id LIMIT ?`, run.Frequency, afterID, run.Cutoff.UnixMilli(), run.ID, limit)
@@ -81,13 +81,15 @@ func (s *Store) DigestWatermark(ctx context.Context, frequency string) (time.Tim
 	return msPtr(v), nil
 }
 
-// DigestArticles returns the articles that arrived after after and up to upTo,
-// newest published first: the window a run (or a preview) picks from.
-func (s *Store) DigestArticles(ctx context.Context, after, upTo time.Time) ([]Article, error) {
+// DigestArticles returns the articles that arrived from from (included) until
+// until (excluded), newest published first: the window a run or a preview
+// picks from. Half-open windows chain without gap or overlap: an article
+// arriving in the very millisecond a run starts belongs to the next run.
+func (s *Store) DigestArticles(ctx context.Context, from, until time.Time) ([]Article, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries,
 		published_at, arrived_at, updated_at, feed_id
-		FROM articles WHERE arrived_at > ? AND arrived_at <= ?
-		ORDER BY published_at DESC, id DESC`, after.UnixMilli(), upTo.UnixMilli())
+		FROM articles WHERE arrived_at >= ? AND arrived_at < ?
+		ORDER BY published_at DESC, id DESC`, from.UnixMilli(), until.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("digest articles: %w", err)
 	}
@@ -104,100 +106,4 @@ func (s *Store) DigestArticles(ctx context.Context, after, upTo time.Time) ([]Ar
 		return nil, fmt.Errorf("digest articles: %w", err)
 	}
 	return out, nil
-}
-
-// RecordDeliveries writes a batch of outcomes of runID in one transaction, and
-// with them their consequences: a subscriber who was sent their digest, or had
-// nothing new, starts the next one at the run's cutoff; a permanent failure
-// marks them bounced and suppresses the address. An outcome replaces an earlier
-// one of the same run only if that was a temporary failure. The run's counts
-// and heartbeat are updated.
-func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var cutoff int64
-		if err := tx.QueryRowContext(ctx, `SELECT cutoff FROM digest_runs WHERE id = ?`, runID).Scan(&cutoff); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			return err
-		}
-		var c RunCounts
-		for _, d := range ds {
-			if err := s.recordDelivery(ctx, tx, runID, cutoff, d, &c); err != nil {
-				return fmt.Errorf("subscriber %d: %w", d.SubscriberID, err)
-			}
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE digest_runs SET selected = selected + ?, sent = sent + ?,
-			skipped_empty = skipped_empty + ?, failed_temp = failed_temp + ?, failed_perm = failed_perm + ?,
-			heartbeat_at = ? WHERE id = ?`,
-			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, s.nowMS(), runID)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("record %d deliveries of run %d: %w", len(ds), runID, err)
-	}
-	return nil
-}
-
-// recordDelivery writes one outcome and adds it to c. Replacing a temporary
-// failure moves its count rather than adding a subscriber. A subscriber erased
-// meanwhile leaves no trace.
-func (s *Store) recordDelivery(ctx context.Context, tx *sql.Tx, runID, cutoff int64, d Delivery, c *RunCounts) error {
-	var key, prev string
-	err := tx.QueryRowContext(ctx, `SELECT s.email_key, COALESCE(d.status, '') FROM subscribers s
-		LEFT JOIN deliveries d ON d.run_id = ? AND d.subscriber_id = s.id WHERE s.id = ?`,
-		runID, d.SubscriberID).Scan(&key, &prev)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil
-	case err != nil:
-		return err
-	case prev == "":
-		c.Selected++
-	case prev != DeliveryFailedTemp:
-		return nil // final already: the first word stands
-	default:
-		c.FailedTemp--
-	}
-	now := s.nowMS()
-	_, err = tx.ExecContext(ctx, `INSERT INTO deliveries
-		(run_id, subscriber_id, status, message_id, articles, attempts, error, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (run_id, subscriber_id) DO UPDATE SET status = excluded.status,
-			message_id = excluded.message_id, articles = excluded.articles,
-			attempts = deliveries.attempts + excluded.attempts, error = excluded.error, created_at = excluded.created_at
-		WHERE deliveries.status = 'failed_temp'`,
-		runID, d.SubscriberID, d.Status, d.MessageID, d.Articles, d.Attempts, truncate(d.Error, 500), now)
-	if err != nil {
-		return err
-	}
-	switch d.Status {
-	case DeliverySent, DeliveryEmpty:
-		if d.Status == DeliverySent {
-			c.Sent++
-		} else {
-			c.SkippedEmpty++
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET digest_since = MAX(COALESCE(digest_since, 0), ?)
-			WHERE id = ?`, cutoff, d.SubscriberID)
-	case DeliveryFailedTemp:
-		c.FailedTemp++
-	case DeliveryFailedPerm:
-		c.FailedPerm++
-		err = s.bounce(ctx, tx, d.SubscriberID, key, now)
-	default:
-		return fmt.Errorf("delivery status %q: %w", d.Status, ErrInvalid)
-	}
-	return err
-}
-
-// bounce marks a subscriber whose address was refused for good as bounced
-// (unless they left meanwhile) and suppresses the address.
-func (s *Store) bounce(ctx context.Context, tx *sql.Tx, id int64, key string, now int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'bounced', updated_at = ?
-		WHERE id = ? AND status = 'active'`, now, id)
-	if err != nil {
-		return fmt.Errorf("mark bounced: %w", err)
-	}
-	return s.suppress(ctx, tx, key, "bounce")
 }

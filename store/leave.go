@@ -84,10 +84,10 @@ func leave(ctx context.Context, tx *sql.Tx, now time.Time, id int64, status, cha
 	return true, bump(ctx, tx, now, "unsubscribe."+channel)
 }
 
-// dropQueuedMail gives up the one-off mails still waiting for a subscriber who left.
+// dropQueuedMail deletes the one-off mails still waiting for a subscriber who
+// left: they were never sent, so they are neither failures nor history.
 func dropQueuedMail(ctx context.Context, tx *sql.Tx, id int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', last_error = 'subscriber left'
-		WHERE subscriber_id = ? AND status = 'queued'`, id)
+	_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE subscriber_id = ? AND status = 'queued'`, id)
 	if err != nil {
 		return fmt.Errorf("drop queued mail: %w", err)
 	}

@@ -185,7 +185,6 @@ func TestDueSubscribersPagesAndSkipsRecorded(t *testing.T) {
 func TestDigestArticlesWindow(t *testing.T) {
 	s, c := newStore(t)
 	ctx := context.Background()
-	from := c.Now()
 	add := func(guid string, published time.Time) {
 		t.Helper()
 		if _, _, err := s.UpsertArticles(ctx, 0, []store.ArticleInput{{GUID: guid, URL: "https://news.example/" + guid,
@@ -193,14 +192,15 @@ func TestDigestArticlesWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	add("before", from.Add(-time.Hour))
+	add("before", c.Now())
 	c.Add(time.Minute)
-	add("old-news", from.Add(-48*time.Hour)) // arrived in the window, published long ago
+	from := c.Now()
+	add("old-news", from.Add(-48*time.Hour)) // arrived at the start of the window, published long ago
 	c.Add(time.Minute)
 	add("fresh", from)
-	upTo := c.Now()
 	c.Add(time.Minute)
-	add("after", from)
+	upTo := c.Now()
+	add("after", from) // arrived as the window closes: the next one's
 	arts, err := s.DigestArticles(ctx, from, upTo)
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ type SignupForm struct {
 type Message struct {
 	Title  string // catalogue key
 	Body   string // catalogue key
+	Note   string // catalogue key of a smaller second paragraph; may be empty
 	Action string // when set, a POST form with Button
 	Button string // catalogue key
 	Back   bool   // link back to the signup page

@@ -50,11 +50,19 @@ func TestEveryPageRenders(t *testing.T) {
 
 // pageData holds sample data for pages whose data is not a form or a message.
 // Pages added later register theirs here.
-var pageData = map[string]any{}
+var pageData = map[string]any{
+	"unsubscribe": templates.Unsubscribe{Done: true, Action: "/unsubscribe/t", PreferencesURL: "/preferences/p",
+		ResubscribeAction: "/preferences/p/resubscribe"},
+	"preferences": templates.Preferences{Action: "/preferences/p", Countries: []string{"kg"}, Frequency: "weekly",
+		Language: "en", All: []string{"kz", "kg", "uz", "tj", "tm"}, Errors: map[string]string{"lang": `"><script>x</script>`},
+		Saved: true, Unsubscribed: true, ResubscribeAction: "/preferences/p/resubscribe", UnsubscribeURL: "/unsubscribe/t"},
+}
 
 // mailData holds sample data for each mail template.
 var mailData = map[string]any{
 	"confirm": map[string]any{"Locale": "fr", "SiteName": "Asie centrale", "Accent": "#9b2c1f", "ConfirmURL": "http://localhost:8080/confirm/abc"},
+	"reconsent": templates.ReconsentMail{Locale: "fr", SiteName: "Asie centrale", Accent: "#9b2c1f",
+		PreferencesURL: "http://localhost:8080/preferences/p", UnsubscribeURL: "http://localhost:8080/unsubscribe/u", Days: 30},
 }
 
 func TestEveryMailRenders(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/caravan-news/caravan/templates"
 )
 
 // config is Caravan's configuration: flags whose defaults come from CARAVAN_* variables.
@@ -28,6 +30,7 @@ type config struct {
 	DKIMKey, DKIMSelector, DKIMDomain string
 	SiteName, Accent, LogoURL         string
 	PurgeAfter                        time.Duration
+	ReconsentAfter                    time.Duration // 0: the re-consent cycle is off
 	LogLevel                          slog.Level
 }
 
@@ -62,6 +65,7 @@ var settings = []setting{
 	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
 	{"logo-url", "CARAVAN_LOGO_URL", "", "logo shown on pages (https URL)"},
 	{"purge-pending-after", "CARAVAN_PURGE_PENDING_AFTER", "720h", "delete sign-ups left unconfirmed this long"},
+	{"reconsent-after", "CARAVAN_RECONSENT_AFTER", "0", "ask subscribers with no confirmed activity this long (26280h: 3 years) to renew their consent, and remove those who do not answer within 30 days; 0 is off"},
 	{"log-level", "CARAVAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
@@ -112,11 +116,17 @@ func resolve(v func(string) string) (*config, error) {
 	if c.PurgeAfter, err = time.ParseDuration(v("purge-pending-after")); err != nil || c.PurgeAfter < time.Hour {
 		bad("purge-pending-after", errors.New("want a duration of at least 1h, such as 720h"))
 	}
+	if c.ReconsentAfter, err = time.ParseDuration(v("reconsent-after")); err != nil || (c.ReconsentAfter != 0 && c.ReconsentAfter < 24*time.Hour) {
+		bad("reconsent-after", errors.New("want 0 (off) or a duration of at least 24h, such as 26280h (3 years)"))
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(v("log-level"))); err != nil {
 		bad("log-level", err)
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("base-url", errors.New("want an absolute http(s) URL such as https://news.example.org"))
+	}
+	if !templates.ValidAccent(c.Accent) {
+		bad("accent", fmt.Errorf("%q is not a CSS hex colour such as #9b2c1f", c.Accent))
 	}
 	for _, o := range c.AllowedOrigins {
 		if u, err := url.Parse(o); err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") {

@@ -89,6 +89,16 @@ func subcommand(name string) command {
 		return cmdFeedsPoll
 	case "articles import":
 		return cmdArticlesImport
+	case "subscribers import":
+		return cmdSubscribersImport
+	case "subscribers export":
+		return cmdSubscribersExport
+	case "subscribers unsubscribe":
+		return cmdSubscribersUnsubscribe
+	case "digest send":
+		return cmdDigestSend
+	case "digest preview":
+		return cmdDigestPreview
 	}
 	return nil
 }

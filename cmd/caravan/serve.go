@@ -30,11 +30,20 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	defer p.close()
 
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	digests := digest.NewLauncher(workCtx, p.digestWorker(), p.schedule())
+	sched, err := newScheduler(log, p.schedule(), digests, p.store.Now)
+	if err != nil {
+		return err
+	}
+
 	site := templates.Site{Name: cfg.SiteName, Accent: cfg.Accent, LogoURL: cfg.LogoURL, BaseURL: cfg.BaseURL,
 		From: cfg.SiteName + " (" + p.compose.From.Address + ")"}
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
-		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: p.adminKey})
+		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: p.adminKey, Digests: digests,
+			Metrics: server.NewMetrics(p.store, log)})
 	if err != nil {
 		return err
 	}
@@ -45,11 +54,14 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "Caravan listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
 	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "mail", mailTarget(cfg))
 
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	wg.Go(func() { sched.run(workCtx) })
 	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Log: log}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
+	if cfg.ReconsentAfter > 0 {
+		wg.Go(func() { reconsentLoop(workCtx, p) })
+	}
 	if len(cfg.Feeds) > 0 {
 		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
 		wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })

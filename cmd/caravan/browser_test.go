@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/templates"
+)
+
+// waitText waits until the element sel selects shows want (a page after a form
+// post replaces the one before, so the element may first show the old text).
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	var got string
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		// Only ASCII white space is folded: the French no-break spaces are part of the text.
+		v, err := poll(ctx, chromedp.Evaluate[string](`(e => e ? e.textContent.replace(/[ \t\r\n]+/g, " ") : "")(
+			document.querySelector(`+jsString(sel)+`))`))
+		if err == nil {
+			got = v
+			if strings.Contains(got, want) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	t.Fatalf("%s shows %q at %s, want %q", sel, got, loc, want)
+}
+
+// poll runs one look at a page that may be navigating: an error means "not yet".
+func poll[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return chromedp.Run(pctx, a)
+}
+
+// waitFocus waits until the focused element matches sel: autofocus applies
+// when the page renders, a moment after it loads.
+func waitFocus(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !get(t, ctx, chromedp.Evaluate[bool](`document.activeElement.matches(`+jsString(sel)+`)`)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the focus is on %s, want %s", focused(t, ctx), sel)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// visible tells whether the element sel selects takes up room on the page.
+func visible(t *testing.T, ctx context.Context, sel string) bool {
+	t.Helper()
+	return get(t, ctx, chromedp.Evaluate[bool](`(e => !!e && e.getClientRects().length > 0 &&
+		getComputedStyle(e).visibility !== "hidden")(document.querySelector(`+jsString(sel)+`))`))
+}
+
+// openStore reads the program's database next to it, as an operator would.
+func openStore(t *testing.T, p *program) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(p.dir, "caravan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// wantSubscriber checks what the journey stored.
+func wantSubscriber(t *testing.T, st *store.Store, email, status, lang, freq string, countries ...string) store.Subscriber {
+	t.Helper()
+	sub, err := st.SubscriberByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatalf("%s: %v", email, err)
+	}
+	if sub.Status != status || sub.Locale != lang || sub.Frequency != freq || !slices.Equal(sub.Countries, countries) {
+		t.Fatalf("%s stored as %s/%s/%s/%v, want %s/%s/%s/%v", email, sub.Status, sub.Locale, sub.Frequency, sub.Countries,
+			status, lang, freq, countries)
+	}
+	return sub
+}
+
+// confirmByMouse opens the link of the confirmation mail and presses the button.
+func confirmByMouse(t *testing.T, tab context.Context, p *program, email, lang string) {
+	t.Helper()
+	do(t, tab, chromedp.Navigate(confirmLink(t, p, email)))
+	waitText(t, tab, "h1", templates.T(lang, "confirm.title"))
+	do(t, tab, chromedp.Click(chromedp.CSS("main button"), chromedp.NodeVisible))
+	waitText(t, tab, "h1", templates.T(lang, "confirmed.title"))
+	waitText(t, tab, "[role=status]", templates.T(lang, "confirmed.body"))
+}
+
+// browserEnv is what the journeys share: one Chromium, one Caravan, one news
+// site on another origin that shows Caravan's form under its articles.
+type browserEnv struct {
+	browser context.Context
+	caravan *program
+	site    *newsSite
+	store   *store.Store
+	links   *store.Signer
+}
+
+func newBrowserEnv(t *testing.T) *browserEnv {
+	t.Helper()
+	browser := startBrowser(t)
+	site := startNewsSite(t)
+	p := startCaravan(t, map[string]string{"CARAVAN_ALLOWED_ORIGINS": site.URL})
+	site.caravan.Store(p.url)
+	return &browserEnv{browser: browser, caravan: p, site: site, store: openStore(t, p),
+		links: store.NewSigner(testSecret, time.Now)}
+}
+
+// journey is one reader's way through the pages, on one screen, in one language.
+type journey struct {
+	area     string
+	vp       viewport
+	lang     string
+	keyboard bool
+	walk     func(t *testing.T, env *browserEnv, tab context.Context, lang string)
+}
+
+func (j journey) name() string {
+	how := "mouse"
+	if j.keyboard {
+		how = "keyboard"
+	}
+	return j.area + "/" + j.vp.name + "/" + j.lang + "/" + how
+}
+
+// TestBrowser walks every journey in headless Chromium, by mouse and by
+// keyboard alone, on a phone and a desktop, in French and in English: the
+// hosted page, the form embedded in an article on another site, and leaving.
+// The journeys run side by side, each in its own tab.
+func TestBrowser(t *testing.T) {
+	env := newBrowserEnv(t)
+	journeys := []journey{
+		{"hosted", phone, "fr", false, hostedByMouse},
+		{"hosted", desktop, "en", false, hostedByMouse},
+		{"hosted", phone, "en", true, hostedByKeyboard},
+		{"hosted", desktop, "fr", true, hostedByKeyboard},
+		{"embed", phone, "fr", false, embedByMouse},
+		{"embed", desktop, "en", false, embedByMouse},
+		{"embed", desktop, "fr", true, embedByKeyboard},
+		{"leave", phone, "fr", false, leaveByMouse},
+		{"leave", desktop, "en", false, leaveByMouse},
+		{"leave", phone, "en", true, leaveByKeyboard},
+		{"branding", phone, "fr", false, brandedSite},
+	}
+	for _, j := range journeys {
+		t.Run(j.name(), func(t *testing.T) {
+			t.Parallel()
+			j.walk(t, env, openTab(t, env.browser, j.vp, j.lang, false), j.lang)
+		})
+	}
+}
+
+// hostedByMouse signs up on the hosted page, makes a mistake, corrects it,
+// and confirms from the mail.
+func hostedByMouse(t *testing.T, env *browserEnv, tab context.Context, lang string) {
+	p, email := env.caravan, uniqueEmail(t.Name())
+	// French comes from the browser's Accept-Language, English from ?lang=en.
+	page := p.url + "/?country=kg"
+	if lang == "en" {
+		page += "&lang=en"
+	}
+	do(t, tab, chromedp.Navigate(page))
+	waitText(t, tab, "h1", templates.T(lang, "signup.title"))
+	if got := get(t, tab, chromedp.Evaluate[string]("document.documentElement.lang")); got != lang {
+		t.Fatalf("page language %q, want %q", got, lang)
+	}
+	if !get(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
+		t.Fatal("?country=kg did not pre-select Kyrgyzstan")
+	}
+	// A mistake first: the error is said in text next to the field, linked to it.
+	do(t, tab,
+		chromedp.SendKeys(chromedp.CSS("#caravan-email"), "reader.example.org"),
+		chromedp.Click(chromedp.CSS(".cvn-submit"), chromedp.NodeVisible),
+	)
+	waitText(t, tab, "#caravan-email-error", templates.T(lang, "err.email.noat"))
+	attrs := get(t, tab, chromedp.Attributes(chromedp.CSS("#caravan-email")))
+	if attrs["aria-describedby"] != "caravan-email-error" || attrs["aria-invalid"] != "true" {
+		t.Fatalf("invalid field attributes: %v", attrs)
+	}
+	if !get(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
+		t.Fatal("the choices were lost with the error")
+	}
+	do(t, tab,
+		chromedp.Clear(chromedp.CSS("#caravan-email")),
+		chromedp.SendKeys(chromedp.CSS("#caravan-email"), email),
+		chromedp.Click(chromedp.CSS("label:has(> #caravan-country-uz)"), chromedp.NodeVisible),
+		chromedp.Click(chromedp.CSS("label:has(> #caravan-frequency-weekly)"), chromedp.NodeVisible),
+		chromedp.Click(chromedp.CSS(".cvn-submit"), chromedp.NodeVisible),
+	)
+	waitURL(t, tab, `/thanks\?lang=`+lang+`$`)
+	waitText(t, tab, "h1", templates.T(lang, "thanks.title"))
+	waitText(t, tab, "[role=status]", templates.T(lang, "thanks.body"))
+	confirmByMouse(t, tab, p, email, lang)
+	wantSubscriber(t, env.store, email, store.StatusActive, lang, "weekly", "kg", "uz")
+}
+
+// hostedByKeyboard does the journey with Tab, Space, the arrows and Enter only,
+// and checks the order in which the focus moves.
+func hostedByKeyboard(t *testing.T, env *browserEnv, tab context.Context, lang string) {
+	p, email := env.caravan, uniqueEmail(t.Name())
+	page := p.url + "/"
+	if lang == "en" {
+		page += "?lang=en"
+	}
+	do(t, tab, chromedp.Navigate(page))
+	waitText(t, tab, "h1", templates.T(lang, "signup.title"))
+	tabTo(t, tab, "a.brand", "a.lang", "#caravan-email")
+	press(t, tab, "reader@")
+	press(t, tab, kb.Enter) // Enter in a field submits its form
+	waitText(t, tab, "#caravan-email-error", templates.T(lang, "err.email.domain"))
+	waitFocus(t, tab, "#caravan-email") // autofocus, without JavaScript
+	press(t, tab, "a", chromedp.KeyModifiers(chromedp.ModifierCtrl)) // select the mistake, type over it
+	press(t, tab, email)
+	tabTo(t, tab, "#caravan-country-kz", "#caravan-country-kg")
+	press(t, tab, " ")
+	tabTo(t, tab, "#caravan-country-uz", "#caravan-country-tj", "#caravan-country-tm", "#caravan-frequency-daily")
+	press(t, tab, kb.ArrowDown) // the arrows move within a radio group
+	if got := focused(t, tab); got != "#caravan-frequency-weekly" {
+		t.Fatalf("ArrowDown went to %s", got)
+	}
+	tabTo(t, tab, "button.cvn-submit")
+	press(t, tab, kb.Enter)
+	waitURL(t, tab, `/thanks\?lang=`+lang+`$`)
+	waitText(t, tab, "[role=status]", templates.T(lang, "thanks.body"))
+
+	do(t, tab, chromedp.Navigate(confirmLink(t, p, email)))
+	waitText(t, tab, "h1", templates.T(lang, "confirm.title"))
+	tabUntil(t, tab, "button.cvn-submit", 4)
+	press(t, tab, " ") // Space presses a button
+	waitText(t, tab, "h1", templates.T(lang, "confirmed.title"))
+	wantSubscriber(t, env.store, email, store.StatusActive, lang, "weekly", "kg")
+}
+
+// brandedLogo is a small logo the branded site serves inline (data: images pass the CSP).
+const brandedLogo = `data:image/svg+xml,<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">` +
+	`<circle cx="20" cy="20" r="18" fill="%23f5c518"/></svg>`
+
+// brandedSite checks that CARAVAN_SITE_NAME, CARAVAN_ACCENT and CARAVAN_LOGO_URL
+// reach the page, and that a light accent gets dark button text to stay readable.
+func brandedSite(t *testing.T, env *browserEnv, tab context.Context, lang string) {
+	p := startCaravan(t, map[string]string{"CARAVAN_SITE_NAME": "Novastan", "CARAVAN_ACCENT": "#f5c518",
+		"CARAVAN_LOGO_URL": brandedLogo})
+	do(t, tab, chromedp.Navigate(p.url+"/?lang="+lang))
+	waitText(t, tab, "header .brand", "Novastan")
+	if title := get(t, tab, chromedp.Title()); !strings.HasSuffix(title, "· Novastan") {
+		t.Errorf("title %q does not name the site", title)
+	}
+	got := get(t, tab, chromedp.Evaluate[map[string]string](`(() => {
+		const b = getComputedStyle(document.querySelector(".cvn-submit"));
+		const logo = document.querySelector("header .brand img");
+		return {rule: getComputedStyle(document.querySelector("header.site")).borderTopColor,
+			button: b.backgroundColor, text: b.color, logo: logo && logo.naturalWidth > 0 ? "shown" : "missing"};
+	})()`))
+	want := map[string]string{"rule": "rgb(245, 197, 24)", "button": "rgb(245, 197, 24)", "text": "rgb(29, 29, 27)", "logo": "shown"}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %q, want %q", k, got[k], w)
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/caravan-news/caravan/store"
+)
+
+// maxBatch is the most outcomes written in one transaction.
+const maxBatch = 200
+
+// outcome is one subscriber's result on its way to the ledger. done, when
+// set, receives the write's error once it is committed (or failed).
+type outcome struct {
+	d    store.Delivery
+	done chan<- error
+}
+
+// recorder writes the outcomes of a run to the ledger. It commits as soon as
+// it has something, in one transaction with whatever arrived meanwhile: the
+// sending goroutines wait for their previous message's write, so batches form
+// by themselves under load and nobody waits for a timer. Every second it
+// renews the run's heartbeat; every Progress it logs the counts.
+type recorder struct {
+	w      *Worker
+	run    store.Run
+	log    *slog.Logger
+	stop   context.CancelCauseFunc // stops the run taking new subscribers
+	counts store.RunCounts
+	err    error // the ledger could not be written: the run stops
+	lost   error // another process took the run over: the run stops, outcomes are still written
+}
+
+func (r *recorder) loop(ctx context.Context, results <-chan outcome) {
+	beat := time.NewTicker(time.Second)
+	defer beat.Stop()
+	every := orDefault(r.w.Progress, 5*time.Second)
+	began, lastLog := time.Now(), time.Now()
+	var batch []outcome
+	for {
+		select {
+		case o, ok := <-results:
+			if !ok {
+				return
+			}
+			batch, closed := drain(results, append(batch[:0], o))
+			r.flush(ctx, batch)
+			if closed {
+				return
+			}
+		case <-beat.C:
+			r.heartbeat(ctx)
+			if time.Since(lastLog) >= every {
+				lastLog = time.Now()
+				c := r.counts
+				r.log.Info("digest run progress", "selected", c.Selected, "sent", c.Sent, "skipped_empty", c.SkippedEmpty,
+					"failed_temp", c.FailedTemp, "failed_perm", c.FailedPerm,
+					"per_second", fmt.Sprintf("%.1f", float64(c.Sent)/time.Since(began).Seconds()))
+			}
+		}
+	}
+}
+
+// drain adds to batch the outcomes already waiting, up to maxBatch; closed
+// tells whether results was closed meanwhile.
+func drain(results <-chan outcome, batch []outcome) (_ []outcome, closed bool) {
+	for len(batch) < maxBatch {
+		select {
+		case o, ok := <-results:
+			if !ok {
+				return batch, true
+			}
+			batch = append(batch, o)
+		default:
+			return batch, false
+		}
+	}
+	return batch, false
+}
+
+// flush writes batch, trying a few times, and tells the waiting senders.
+func (r *recorder) flush(ctx context.Context, batch []outcome) {
+	err := r.err
+	if err == nil {
+		ds := make([]store.Delivery, len(batch))
+		for i, o := range batch {
+			ds[i] = o.d
+		}
+		for try := range 3 {
+			if err = r.w.Store.RecordDeliveries(ctx, r.run.ID, ds); err == nil {
+				break
+			}
+			time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+		}
+		if err != nil {
+			r.err = fmt.Errorf("digest run %d: ledger: %w", r.run.ID, err)
+			r.log.Error("digest run stopping: outcomes not recorded", "count", len(ds), "err", err)
+			r.stop(r.err)
+		} else {
+			for _, d := range ds {
+				r.count(d.Status)
+			}
+		}
+	}
+	for _, o := range batch {
+		if o.done != nil {
+			o.done <- err
+		}
+	}
+}
+
+func (r *recorder) count(status string) {
+	r.counts.Selected++
+	switch status {
+	case store.DeliverySent:
+		r.counts.Sent++
+	case store.DeliveryEmpty:
+		r.counts.SkippedEmpty++
+	case store.DeliveryFailedTemp:
+		r.counts.FailedTemp++
+	case store.DeliveryFailedPerm:
+		r.counts.FailedPerm++
+	}
+}
+
+// heartbeat tells other processes the run is alive, and notices a takeover.
+func (r *recorder) heartbeat(ctx context.Context) {
+	if r.lost != nil || r.err != nil {
+		return
+	}
+	err := r.w.Store.Heartbeat(ctx, r.run.ID, r.run.Owner)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		r.lost = err
+		r.stop(err)
+	case err != nil:
+		r.log.Warn("digest run heartbeat", "err", err)
+	}
+}

@@ -1,0 +1,143 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/caravan-news/caravan/store"
+)
+
+// storeFile opens a store on a file whose path the test also gets, to reach
+// tables that another part of Caravan fills.
+func storeFile(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "caravan.db")
+	c := &clock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
+	s, err := store.Open(context.Background(), path, store.WithClock(c.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestListSubscribersFiltersAndPages(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	for i := range 7 {
+		in := signup(fmt.Sprintf("user%d@example.org", i))
+		if i%2 == 0 {
+			in.Countries = []string{"kg"}
+		}
+		if i == 5 {
+			in.Email, in.Countries = "odd_one%@example.org", []string{"kz"}
+		}
+		if _, err := s.Subscribe(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []int64
+	cursor := int64(0)
+	for {
+		page, err := s.ListSubscribers(ctx, store.SubscriberFilter{After: cursor, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sub := range page.Subscribers {
+			seen = append(seen, sub.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		fmt.Sscan(page.NextCursor, &cursor)
+	}
+	if len(seen) != 7 || seen[0] >= seen[6] {
+		t.Fatalf("paged through %v", seen)
+	}
+	tests := []struct {
+		name string
+		f    store.SubscriberFilter
+		want int
+	}{
+		{"country kg counts those who chose all", store.SubscriberFilter{Country: "kg"}, 6},
+		{"country kz", store.SubscriberFilter{Country: "kz"}, 3},
+		{"status", store.SubscriberFilter{Status: "active"}, 0},
+		{"frequency", store.SubscriberFilter{Frequency: "daily"}, 7},
+		{"text, any case", store.SubscriberFilter{Query: "USER3"}, 1},
+		{"percent is literal", store.SubscriberFilter{Query: "%"}, 1},
+		{"underscore is literal", store.SubscriberFilter{Query: "_"}, 1},
+	}
+	for _, tt := range tests {
+		page, err := s.ListSubscribers(ctx, tt.f)
+		if err != nil || len(page.Subscribers) != tt.want {
+			t.Errorf("%s: %d rows, %v", tt.name, len(page.Subscribers), err)
+		}
+	}
+	for _, f := range []store.SubscriberFilter{{Status: "gone"}, {Country: "fr"}, {Frequency: "hourly"}, {Limit: 501}} {
+		if _, err := s.ListSubscribers(ctx, f); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("%+v: %v", f, err)
+		}
+	}
+}
+
+func TestRecordAndErase(t *testing.T) {
+	s, path := storeFile(t)
+	ctx := context.Background()
+	sub := activeSubscriber(t, s, "gdpr@example.org")
+	db := rawDB(t, path)
+	_, err := db.Exec(`INSERT INTO digest_runs (id, frequency, slot, cutoff, status, heartbeat_at, started_at)
+		VALUES (1, 'daily', 1, 1, 'done', 1, 1);
+		INSERT INTO deliveries (run_id, subscriber_id, status, message_id, articles, attempts, created_at)
+		VALUES (1, ?, 'sent', 'digest.x@localhost', 4, 1, 2)`, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.SubscriberRecord(ctx, "GDPR@example.org")
+	if err != nil || rec.Subscriber.ID != sub.ID || len(rec.Deliveries) != 1 || len(rec.Mails) != 1 {
+		t.Fatalf("record: %+v %v", rec, err)
+	}
+	if d := rec.Deliveries[0]; d.Frequency != "daily" || d.Articles != 4 || d.MessageID == "" {
+		t.Fatalf("delivery: %+v", d)
+	}
+	if rec.Subscriber.Consent.Method != "form" || rec.Subscriber.Consent.ConfirmedAt.IsZero() {
+		t.Fatalf("consent: %+v", rec.Subscriber.Consent)
+	}
+	found, err := s.Erase(ctx, "gdpr@example.org")
+	if err != nil || !found {
+		t.Fatalf("erase: %v %v", found, err)
+	}
+	if _, err := s.SubscriberRecord(ctx, "gdpr@example.org"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("still there: %v", err)
+	}
+	var left int
+	db.QueryRow(`SELECT (SELECT count(*) FROM deliveries) + (SELECT count(*) FROM outbox)`).Scan(&left)
+	if left != 0 {
+		t.Fatalf("%d deliveries or mails left after erasure", left)
+	}
+	var hits int
+	db.QueryRow(`SELECT count(*) FROM suppressions WHERE hash LIKE '%gdpr%' OR reason LIKE '%gdpr%'`).Scan(&hits)
+	if hits != 0 {
+		t.Fatal("the address is stored in clear in the suppression list")
+	}
+	if res, _ := s.Subscribe(ctx, signup("gdpr@example.org")); res.Created || res.MailQueued {
+		t.Fatalf("erased address signed up again: %+v", res)
+	}
+	if found, err := s.Erase(ctx, "gdpr@example.org"); err != nil || found {
+		t.Fatalf("second erase: %v %v", found, err)
+	}
+}

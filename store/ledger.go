@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// The ledger's statements, prepared once per batch: a batch runs each of them
+// once per outcome, and SQLite spends more time parsing them than running them.
+const (
+	ledgerPrevSQL = `SELECT s.email_key, COALESCE(d.status, '') FROM subscribers s
+		LEFT JOIN deliveries d ON d.run_id = ? AND d.subscriber_id = s.id WHERE s.id = ?`
+	ledgerInsertSQL = `INSERT INTO deliveries
+		(run_id, subscriber_id, status, message_id, articles, attempts, error, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, subscriber_id) DO UPDATE SET status = excluded.status,
+			message_id = excluded.message_id, articles = excluded.articles,
+			attempts = deliveries.attempts + excluded.attempts, error = excluded.error, created_at = excluded.created_at
+		WHERE deliveries.status = 'failed_temp'`
+	ledgerAdvanceSQL = `UPDATE subscribers SET digest_since = MAX(COALESCE(digest_since, 0), ?) WHERE id = ?`
+)
+
+// RecordDeliveries writes a batch of outcomes of runID in one transaction, and
+// with them their consequences: a subscriber who was sent their digest, or had
+// nothing new, starts the next one at the run's cutoff; a permanent failure
+// marks them bounced and suppresses the address. An outcome replaces an earlier
+// one of the same run only if that was a temporary failure. The run's counts
+// and heartbeat are updated.
+func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var cutoff int64
+		if err := tx.QueryRowContext(ctx, `SELECT cutoff FROM digest_runs WHERE id = ?`, runID).Scan(&cutoff); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		l := ledger{s: s, runID: runID, cutoff: cutoff, now: s.nowMS()}
+		if err := l.prepare(ctx, tx); err != nil {
+			return err
+		}
+		defer l.close()
+		for _, d := range ds {
+			if err := l.record(ctx, tx, d); err != nil {
+				return fmt.Errorf("subscriber %d: %w", d.SubscriberID, err)
+			}
+		}
+		c := l.counts
+		_, err := tx.ExecContext(ctx, `UPDATE digest_runs SET selected = selected + ?, sent = sent + ?,
+			skipped_empty = skipped_empty + ?, failed_temp = failed_temp + ?, failed_perm = failed_perm + ?,
+			heartbeat_at = ? WHERE id = ?`,
+			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, l.now, runID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record %d deliveries of run %d: %w", len(ds), runID, err)
+	}
+	return nil
+}
+
+// ledger writes one batch of a run's outcomes and counts them.
+type ledger struct {
+	s                  *Store
+	runID, cutoff, now int64
+	prev, ins, advance *sql.Stmt
+	counts             RunCounts
+}
+
+func (l *ledger) prepare(ctx context.Context, tx *sql.Tx) error {
+	var err error
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{{&l.prev, ledgerPrevSQL}, {&l.ins, ledgerInsertSQL}, {&l.advance, ledgerAdvanceSQL}} {
+		if *p.st, err = tx.PrepareContext(ctx, p.q); err != nil {
+			return fmt.Errorf("prepare ledger: %w", err)
+		}
+	}
+	return nil
+}
+
+func (l *ledger) close() {
+	for _, st := range []*sql.Stmt{l.prev, l.ins, l.advance} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// record writes one outcome. Replacing a temporary failure moves its count
+// rather than adding a subscriber; a final outcome is never replaced; a
+// subscriber erased meanwhile leaves no trace.
+func (l *ledger) record(ctx context.Context, tx *sql.Tx, d Delivery) error {
+	var key, prev string
+	err := l.prev.QueryRowContext(ctx, l.runID, d.SubscriberID).Scan(&key, &prev)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case prev == "":
+		l.counts.Selected++
+	case prev != DeliveryFailedTemp:
+		return nil // final already: the first word stands
+	default:
+		l.counts.FailedTemp--
+	}
+	if _, err := l.ins.ExecContext(ctx, l.runID, d.SubscriberID, d.Status, d.MessageID, d.Articles, d.Attempts,
+		truncate(d.Error, 500), l.now); err != nil {
+		return err
+	}
+	switch d.Status {
+	case DeliverySent:
+		l.counts.Sent++
+		_, err = l.advance.ExecContext(ctx, l.cutoff, d.SubscriberID)
+	case DeliveryEmpty:
+		l.counts.SkippedEmpty++
+		_, err = l.advance.ExecContext(ctx, l.cutoff, d.SubscriberID)
+	case DeliveryFailedTemp:
+		l.counts.FailedTemp++
+	case DeliveryFailedPerm:
+		l.counts.FailedPerm++
+		err = l.s.bounceHard(ctx, tx, d.SubscriberID, key, l.now)
+	}
+	return err
+}
+
+// bounceHard does for an address the SMTP server refused for good what a
+// relay's hard-bounce report does (see Bounce): the address is suppressed, the
+// subscriber marked bounced, and both counted for the stats.
+func (s *Store) bounceHard(ctx context.Context, tx *sql.Tx, id int64, key string, now int64) error {
+	if err := bump(ctx, tx, ms(now), "bounce."+BounceHard); err != nil {
+		return err
+	}
+	if err := s.suppress(ctx, tx, key, "bounce-"+BounceHard); err != nil {
+		return err
+	}
+	return markBounced(ctx, tx, ms(now), id, ChannelBounce, &BounceResult{})
+}
