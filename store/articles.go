@@ -84,8 +84,11 @@ func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []Articl
 		}
 		norm[i] = in
 	}
-	now := s.now()
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// The clock is read inside the write transaction: a run's cutoff is too, so
+		// an article's arrival and a cutoff are ordered as their commits are, and
+		// no article can arrive "before" a cutoff yet be missing from that run.
+		now := s.now()
 		added, updated = 0, 0
 		for _, in := range norm {
 			isNew, changed, err := upsertArticle(ctx, tx, now, feedID, in)
