@@ -49,3 +49,20 @@ func TestPaletteRefusesWhatIsNotAColour(t *testing.T) {
 		t.Error("hex colours refused")
 	}
 }
+
+func TestLogoTakesOnlyImageURLs(t *testing.T) {
+	cases := map[string]string{
+		"https://news.example.org/logo.png":  "https://news.example.org/logo.png",
+		"/static/logo.svg":                   "/static/logo.svg",
+		"data:image/png;base64,iVBORw0KGgo=": "data:image/png;base64,iVBORw0KGgo=",
+		"javascript:alert(1)":                "",
+		"data:text/html,<script>":            "",
+		"//evil.example.com/x.png":           "",
+		"":                                   "",
+	}
+	for in, want := range cases {
+		if got := (templates.Site{LogoURL: in}).Logo(); string(got) != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}

@@ -113,11 +113,15 @@ type browserEnv struct {
 	links   *store.Signer
 }
 
-func newBrowserEnv(t *testing.T) *browserEnv {
+func newBrowserEnv(t *testing.T, env map[string]string) *browserEnv {
 	t.Helper()
 	browser := startBrowser(t)
 	site := startNewsSite(t)
-	p := startCaravan(t, map[string]string{"CARAVAN_ALLOWED_ORIGINS": site.URL})
+	full := map[string]string{"CARAVAN_ALLOWED_ORIGINS": site.URL}
+	for k, v := range env {
+		full[k] = v
+	}
+	p := startCaravan(t, full)
 	site.caravan.Store(p.url)
 	return &browserEnv{browser: browser, caravan: p, site: site, store: openStore(t, p),
 		links: store.NewSigner(testSecret, time.Now)}
@@ -145,7 +149,7 @@ func (j journey) name() string {
 // hosted page, the form embedded in an article on another site, and leaving.
 // The journeys run side by side, each in its own tab.
 func TestBrowser(t *testing.T) {
-	env := newBrowserEnv(t)
+	env := newBrowserEnv(t, nil)
 	journeys := []journey{
 		{"hosted", phone, "fr", false, hostedByMouse},
 		{"hosted", desktop, "en", false, hostedByMouse},
@@ -225,7 +229,7 @@ func hostedByKeyboard(t *testing.T, env *browserEnv, tab context.Context, lang s
 	press(t, tab, "reader@")
 	press(t, tab, kb.Enter) // Enter in a field submits its form
 	waitText(t, tab, "#caravan-email-error", templates.T(lang, "err.email.domain"))
-	waitFocus(t, tab, "#caravan-email") // autofocus, without JavaScript
+	waitFocus(t, tab, "#caravan-email")                              // autofocus, without JavaScript
 	press(t, tab, "a", chromedp.KeyModifiers(chromedp.ModifierCtrl)) // select the mistake, type over it
 	press(t, tab, email)
 	tabTo(t, tab, "#caravan-country-kz", "#caravan-country-kg")
