@@ -15,20 +15,8 @@ import (
 // cli runs one caravan command against the database in dir and returns its output.
 func cli(t *testing.T, dir string, env map[string]string, args ...string) (string, error) {
 	t.Helper()
-	getenv := func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		switch k {
-		case "CARAVAN_DATABASE":
-			return filepath.Join(dir, "caravan.db")
-		case "CARAVAN_OUTBOX":
-			return filepath.Join(dir, "outbox")
-		}
-		return ""
-	}
 	var out, errb syncBuffer
-	err := run(context.Background(), args, getenv, strings.NewReader(""), &out, &errb)
+	err := run(context.Background(), args, testEnv(dir, env), strings.NewReader(""), &out, &errb)
 	return out.String() + errb.String(), err
 }
 

@@ -40,10 +40,10 @@ type program struct {
 	stop   func() error
 }
 
-// startServe runs `caravan serve` in dir with env on a free port and waits until it listens.
-func startServe(t *testing.T, dir string, env map[string]string, args ...string) *program {
-	t.Helper()
-	getenv := func(k string) string {
+// testEnv is the environment of a program run by a test: its database and
+// outbox in dir, a free port, and env on top.
+func testEnv(dir string, env map[string]string) func(string) string {
+	return func(k string) string {
 		if v, ok := env[k]; ok {
 			return v
 		}
@@ -57,6 +57,12 @@ func startServe(t *testing.T, dir string, env map[string]string, args ...string)
 		}
 		return ""
 	}
+}
+
+// startServe runs `caravan serve` in dir with env on a free port and waits until it listens.
+func startServe(t *testing.T, dir string, env map[string]string, args ...string) *program {
+	t.Helper()
+	getenv := testEnv(dir, env)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &program{dir: dir, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	done := make(chan error, 1)
