@@ -21,6 +21,8 @@ func cmdBench(ctx context.Context, env cmdEnv, args []string) error {
 	switch args[0] {
 	case "signup":
 		return benchSignup(ctx, env, args[1:])
+	case "start":
+		return benchStart(ctx, env, args[1:])
 	}
 	if fn := benchCommand(args[0]); fn != nil {
 		return fn(ctx, env, args[1:])
@@ -74,6 +76,14 @@ func benchHeader(env cmdEnv, name string) {
 
 // benchCommand returns the benchmarks that live in their own files (digest, scale), or nil.
 func benchCommand(name string) command {
+	switch name {
+	case "digest":
+		return benchDigest
+	case "scale":
+		return benchScale
+	case "sink":
+		return cmdBenchSink
+	}
 	return nil
 }
 
