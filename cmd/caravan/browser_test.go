@@ -20,10 +20,10 @@ import (
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
 	var got string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(stepTimeout)
 	for time.Now().Before(deadline) {
 		// Only ASCII white space is folded: the French no-break spaces are part of the text.
-		v, err := poll(ctx, chromedp.Evaluate[string](`(e => e ? e.textContent.replace(/[ \t\r\n]+/g, " ") : "")(
+		v, err := pollPage(ctx, chromedp.Evaluate[string](`(e => e ? e.textContent.replace(/[ \t\r\n]+/g, " ") : "")(
 			document.querySelector(`+jsString(sel)+`))`))
 		if err == nil {
 			got = v
@@ -37,8 +37,8 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Fatalf("%s shows %q at %s, want %q", sel, got, loc, want)
 }
 
-// poll runs one look at a page that may be navigating: an error means "not yet".
-func poll[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
+// pollPage runs one look at a page that may be navigating: an error means "not yet".
+func pollPage[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	return chromedp.Run(pctx, a)
@@ -49,7 +49,7 @@ func poll[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
 func waitFocus(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
-	for !get(t, ctx, chromedp.Evaluate[bool](`document.activeElement.matches(`+jsString(sel)+`)`)) {
+	for !read(t, ctx, chromedp.Evaluate[bool](`document.activeElement.matches(`+jsString(sel)+`)`)) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the focus is on %s, want %s", focused(t, ctx), sel)
 		}
@@ -61,10 +61,10 @@ func jsString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// visible tells whether the element sel selects takes up room on the page.
-func visible(t *testing.T, ctx context.Context, sel string) bool {
+// isVisible tells whether the element sel selects takes up room on the page.
+func isVisible(t *testing.T, ctx context.Context, sel string) bool {
 	t.Helper()
-	return get(t, ctx, chromedp.Evaluate[bool](`(e => !!e && e.getClientRects().length > 0 &&
+	return read(t, ctx, chromedp.Evaluate[bool](`(e => !!e && e.getClientRects().length > 0 &&
 		getComputedStyle(e).visibility !== "hidden")(document.querySelector(`+jsString(sel)+`))`))
 }
 
@@ -96,9 +96,9 @@ func wantSubscriber(t *testing.T, st *store.Store, email, status, lang, freq str
 // confirmByMouse opens the link of the confirmation mail and presses the button.
 func confirmByMouse(t *testing.T, tab context.Context, p *program, email, lang string) {
 	t.Helper()
-	do(t, tab, chromedp.Navigate(confirmLink(t, p, email)))
+	act(t, tab, chromedp.Navigate(confirmLink(t, p, email)))
 	waitText(t, tab, "h1", templates.T(lang, "confirm.title"))
-	do(t, tab, chromedp.Click(chromedp.CSS("main button"), chromedp.NodeVisible))
+	act(t, tab, chromedp.Click(chromedp.CSS("main button"), chromedp.NodeVisible))
 	waitText(t, tab, "h1", templates.T(lang, "confirmed.title"))
 	waitText(t, tab, "[role=status]", templates.T(lang, "confirmed.body"))
 }
@@ -121,7 +121,7 @@ func newBrowserEnv(t *testing.T, env map[string]string) *browserEnv {
 	for k, v := range env {
 		full[k] = v
 	}
-	p := startCaravan(t, full)
+	p := startServeForBrowser(t, full)
 	site.caravan.Store(p.url)
 	return &browserEnv{browser: browser, caravan: p, site: site, store: openStore(t, p),
 		links: store.NewSigner(testSecret, time.Now)}
@@ -180,28 +180,28 @@ func hostedByMouse(t *testing.T, env *browserEnv, tab context.Context, lang stri
 	if lang == "en" {
 		page += "&lang=en"
 	}
-	do(t, tab, chromedp.Navigate(page))
+	act(t, tab, chromedp.Navigate(page))
 	waitText(t, tab, "h1", templates.T(lang, "signup.title"))
-	if got := get(t, tab, chromedp.Evaluate[string]("document.documentElement.lang")); got != lang {
+	if got := read(t, tab, chromedp.Evaluate[string]("document.documentElement.lang")); got != lang {
 		t.Fatalf("page language %q, want %q", got, lang)
 	}
-	if !get(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
+	if !read(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
 		t.Fatal("?country=kg did not pre-select Kyrgyzstan")
 	}
 	// A mistake first: the error is said in text next to the field, linked to it.
-	do(t, tab,
+	act(t, tab,
 		chromedp.SendKeys(chromedp.CSS("#caravan-email"), "reader.example.org"),
 		chromedp.Click(chromedp.CSS(".cvn-submit"), chromedp.NodeVisible),
 	)
 	waitText(t, tab, "#caravan-email-error", templates.T(lang, "err.email.noat"))
-	attrs := get(t, tab, chromedp.Attributes(chromedp.CSS("#caravan-email")))
+	attrs := read(t, tab, chromedp.Attributes(chromedp.CSS("#caravan-email")))
 	if attrs["aria-describedby"] != "caravan-email-error" || attrs["aria-invalid"] != "true" {
 		t.Fatalf("invalid field attributes: %v", attrs)
 	}
-	if !get(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
+	if !read(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
 		t.Fatal("the choices were lost with the error")
 	}
-	do(t, tab,
+	act(t, tab,
 		chromedp.Clear(chromedp.CSS("#caravan-email")),
 		chromedp.SendKeys(chromedp.CSS("#caravan-email"), email),
 		chromedp.Click(chromedp.CSS("label:has(> #caravan-country-uz)"), chromedp.NodeVisible),
@@ -223,14 +223,15 @@ func hostedByKeyboard(t *testing.T, env *browserEnv, tab context.Context, lang s
 	if lang == "en" {
 		page += "?lang=en"
 	}
-	do(t, tab, chromedp.Navigate(page))
+	act(t, tab, chromedp.Navigate(page))
 	waitText(t, tab, "h1", templates.T(lang, "signup.title"))
 	tabTo(t, tab, "a.brand", "a.lang", "#caravan-email")
 	press(t, tab, "reader@")
 	press(t, tab, kb.Enter) // Enter in a field submits its form
 	waitText(t, tab, "#caravan-email-error", templates.T(lang, "err.email.domain"))
-	waitFocus(t, tab, "#caravan-email")                              // autofocus, without JavaScript
-	press(t, tab, "a", chromedp.KeyModifiers(chromedp.ModifierCtrl)) // select the mistake, type over it
+	waitFocus(t, tab, "#caravan-email") // autofocus, without JavaScript
+	// Select the mistake and type over it.
+	press(t, tab, "a", chromedp.KeyModifiers(chromedp.ModifierCtrl))
 	press(t, tab, email)
 	tabTo(t, tab, "#caravan-country-kz", "#caravan-country-kg")
 	press(t, tab, " ")
@@ -244,7 +245,7 @@ func hostedByKeyboard(t *testing.T, env *browserEnv, tab context.Context, lang s
 	waitURL(t, tab, `/thanks\?lang=`+lang+`$`)
 	waitText(t, tab, "[role=status]", templates.T(lang, "thanks.body"))
 
-	do(t, tab, chromedp.Navigate(confirmLink(t, p, email)))
+	act(t, tab, chromedp.Navigate(confirmLink(t, p, email)))
 	waitText(t, tab, "h1", templates.T(lang, "confirm.title"))
 	tabUntil(t, tab, "button.cvn-submit", 4)
 	press(t, tab, " ") // Space presses a button
@@ -259,14 +260,14 @@ const brandedLogo = `data:image/svg+xml,<svg xmlns="http://www.w3.org/2000/svg" 
 // brandedSite checks that CARAVAN_SITE_NAME, CARAVAN_ACCENT and CARAVAN_LOGO_URL
 // reach the page, and that a light accent gets dark button text to stay readable.
 func brandedSite(t *testing.T, env *browserEnv, tab context.Context, lang string) {
-	p := startCaravan(t, map[string]string{"CARAVAN_SITE_NAME": "Novastan", "CARAVAN_ACCENT": "#f5c518",
+	p := startServeForBrowser(t, map[string]string{"CARAVAN_SITE_NAME": "Novastan", "CARAVAN_ACCENT": "#f5c518",
 		"CARAVAN_LOGO_URL": brandedLogo})
-	do(t, tab, chromedp.Navigate(p.url+"/?lang="+lang))
+	act(t, tab, chromedp.Navigate(p.url+"/?lang="+lang))
 	waitText(t, tab, "header .brand", "Novastan")
-	if title := get(t, tab, chromedp.Title()); !strings.HasSuffix(title, "· Novastan") {
+	if title := read(t, tab, chromedp.Title()); !strings.HasSuffix(title, "· Novastan") {
 		t.Errorf("title %q does not name the site", title)
 	}
-	got := get(t, tab, chromedp.Evaluate[map[string]string](`(() => {
+	got := read(t, tab, chromedp.Evaluate[map[string]string](`(() => {
 		const b = getComputedStyle(document.querySelector(".cvn-submit"));
 		const logo = document.querySelector("header .brand img");
 		return {rule: getComputedStyle(document.querySelector("header.site")).borderTopColor,

@@ -59,8 +59,8 @@ func TestScreenshots(t *testing.T) {
 				tab = openTab(t, env.browser, vp, s.lang, s.dark)
 				tabs[key] = tab
 			}
-			do(t, tab, s.steps...)
-			raw := get(t, tab, chromedp.FullScreenshot(100))
+			act(t, tab, s.steps...)
+			raw := read(t, tab, chromedp.FullScreenshot(100))
 			path := filepath.Join(*screenshotDir, s.name+"-"+vp.name+".png")
 			if err := os.WriteFile(path, recompress(t, raw), 0o644); err != nil {
 				t.Fatal(err)
@@ -170,13 +170,16 @@ func writeSampleMails(t *testing.T, env *browserEnv) map[string]string {
 	now := time.Date(2026, 11, 27, 7, 0, 0, 0, paris)
 	dir := t.TempDir()
 	out := map[string]string{}
-	write := func(name string, m interface {
-		WriteTo(io.Writer) (int64, error)
-	}) { var raw bytes.Buffer; if _, err := m.WriteTo(&raw); err != nil {
-		t.Fatal(err)
-	}; html := htmlPart(t, raw.Bytes()); out[name] = filepath.Join(dir, name+".html"); if err := os.WriteFile(out[name], []byte(html), 0o644); err != nil {
-		t.Fatal(err)
-	} }
+	write := func(name string, m io.WriterTo) {
+		var raw bytes.Buffer
+		if _, err := m.WriteTo(&raw); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = filepath.Join(dir, name+".html")
+		if err := os.WriteFile(out[name], []byte(htmlPart(t, raw.Bytes())), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	reader := store.Subscriber{ID: 42, Email: "lecteur@example.org", Status: store.StatusActive, Frequency: "daily",
 		Countries: []string{"kg", "uz"}}
 	for _, lang := range []string{"fr", "en"} {
