@@ -45,9 +45,9 @@ func (s *newsSite) articleURL(lang string) string {
 }
 
 func (s *newsSite) article(w http.ResponseWriter, r *http.Request) {
-	a := articles["fr"]
+	a := siteArticles["fr"]
 	if strings.HasPrefix(r.URL.Path, "/en/") {
-		a = articles["en"]
+		a = siteArticles["en"]
 	}
 	q := url.Values{"country": {"kg"}, "lang": {a.Lang}, "return_to": {s.URL + r.URL.Path}}
 	resp, err := http.Get(s.caravan.Load().(string) + "/embed?" + q.Encode())
@@ -74,8 +74,8 @@ type sampleArticle struct {
 	Snippet                template.HTML
 }
 
-// articles is the start of the sample article the site publishes (mission/sample-article.txt).
-var articles = map[string]sampleArticle{
+// siteArticles is the start of the sample article the site publishes (mission/sample-article.txt).
+var siteArticles = map[string]sampleArticle{
 	"fr": {Lang: "fr", Site: "Carnets d’Asie centrale", Title: "La Chine et le Kirghizistan renforcent leur coopération",
 		Tag: "Kirghizistan", Paragraphs: []string{
 			"La Chine et le Kirghizistan ont signé plusieurs accords de coopération lors du sommet Chine-Asie centrale qui s’est tenu à Xi’an du 15 au 17 mai 2023. Ces accords portent sur des domaines tels que l’énergie, les transports, le commerce, la culture et la sécurité.",
@@ -121,7 +121,7 @@ a { color: green; }
 // isolated checks that the site's greedy style sheet leaves the form as Caravan styles it.
 func isolated(t *testing.T, tab context.Context) {
 	t.Helper()
-	got := get(t, tab, chromedp.Evaluate[map[string]string](`(() => {
+	got := read(t, tab, chromedp.Evaluate[map[string]string](`(() => {
 		const s = sel => getComputedStyle(document.querySelector("#caravan-signup " + sel));
 		return {
 			"label display": s("label[for=caravan-email]").display,
@@ -150,30 +150,30 @@ func isolated(t *testing.T, tab context.Context) {
 // mistake first, which the hosted page explains before sending the reader back.
 func embedByMouse(t *testing.T, env *browserEnv, tab context.Context, lang string) {
 	p, email, article := env.caravan, uniqueEmail(t.Name()), env.site.articleURL(lang)
-	do(t, tab, chromedp.Navigate(article))
+	act(t, tab, chromedp.Navigate(article))
 	waitText(t, tab, "#caravan-signup h2", templates.T(lang, "signup.kicker"))
 	waitText(t, tab, "#caravan-signup .cvn-lead", templates.T(lang, "signup.lead"))
 	isolated(t, tab)
-	if !get(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
+	if !read(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
 		t.Fatal("the article's country is not pre-selected")
 	}
-	if visible(t, tab, "#caravan-newsletter") {
+	if isVisible(t, tab, "#caravan-newsletter") {
 		t.Fatal("thank-you message shown before any signup")
 	}
 	if lang == "fr" {
-		do(t, tab,
+		act(t, tab,
 			chromedp.SendKeys(chromedp.CSS("#caravan-email"), "reader.example.org"),
 			chromedp.Click(chromedp.CSS("#caravan-signup .cvn-submit"), chromedp.NodeVisible),
 		)
 		waitURL(t, tab, "^"+regexp.QuoteMeta(p.url+"/subscribe")+"$")
 		waitText(t, tab, "#caravan-email-error", templates.T(lang, "err.email.noat"))
-		back := get(t, tab, chromedp.Value(chromedp.CSS(`input[name=return_to]`)))
+		back := read(t, tab, chromedp.Value(chromedp.CSS(`input[name=return_to]`)))
 		if back != article {
 			t.Fatalf("the hosted page lost the way back: return_to %q", back)
 		}
-		do(t, tab, chromedp.Clear(chromedp.CSS("#caravan-email")))
+		act(t, tab, chromedp.Clear(chromedp.CSS("#caravan-email")))
 	}
-	do(t, tab,
+	act(t, tab,
 		chromedp.SendKeys(chromedp.CSS("#caravan-email"), email),
 		chromedp.Click(chromedp.CSS(".cvn-submit"), chromedp.NodeVisible),
 	)
@@ -191,10 +191,10 @@ func backOnArticle(t *testing.T, tab context.Context, article, lang string) {
 	t.Helper()
 	waitURL(t, tab, "^"+regexp.QuoteMeta(article+"?caravan=pending#caravan-newsletter")+"$")
 	waitText(t, tab, "#caravan-newsletter", templates.T(lang, "thanks.embed"))
-	if visible(t, tab, "#caravan-signup form") {
+	if isVisible(t, tab, "#caravan-signup form") {
 		t.Error("the form is still shown after the signup")
 	}
-	if !get(t, tab, chromedp.Evaluate[bool](`(r => r.top >= 0 && r.bottom <= innerHeight)(
+	if !read(t, tab, chromedp.Evaluate[bool](`(r => r.top >= 0 && r.bottom <= innerHeight)(
 		document.querySelector("#caravan-newsletter").getBoundingClientRect())`)) {
 		t.Error("the thank-you message is off screen")
 	}
@@ -204,7 +204,7 @@ func backOnArticle(t *testing.T, tab context.Context, article, lang string) {
 // article, signs up and confirms without a mouse.
 func embedByKeyboard(t *testing.T, env *browserEnv, tab context.Context, lang string) {
 	p, email, article := env.caravan, uniqueEmail(t.Name()), env.site.articleURL(lang)
-	do(t, tab, chromedp.Navigate(article))
+	act(t, tab, chromedp.Navigate(article))
 	waitText(t, tab, "#caravan-signup h2", templates.T(lang, "signup.kicker"))
 	tabUntil(t, tab, "#caravan-email", 6)
 	press(t, tab, email)
@@ -213,7 +213,7 @@ func embedByKeyboard(t *testing.T, env *browserEnv, tab context.Context, lang st
 	press(t, tab, kb.Enter)
 	backOnArticle(t, tab, article, lang)
 
-	do(t, tab, chromedp.Navigate(confirmLink(t, p, email)))
+	act(t, tab, chromedp.Navigate(confirmLink(t, p, email)))
 	waitText(t, tab, "h1", templates.T(lang, "confirm.title"))
 	tabUntil(t, tab, "main button", 4)
 	press(t, tab, kb.Enter)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/caravan-news/caravan/store"
 )
 
 // The browser tests drive a real headless Chromium against the whole program.
@@ -106,11 +109,15 @@ func openTab(t *testing.T, browser context.Context, vp viewport, lang string, da
 	return ctx
 }
 
-// do runs browser steps with a deadline, so that a page that never shows what
-// the test waits for fails the test instead of hanging it.
-func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+// stepTimeout bounds each step and wait of a journey, so that a page that never
+// shows what the test waits for fails the test instead of hanging it; generous,
+// as a loaded CI machine can be slow.
+const stepTimeout = 20 * time.Second
+
+// act runs browser steps within stepTimeout.
+func act(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(tctx, steps...); err != nil {
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
@@ -119,10 +126,10 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	}
 }
 
-// get is do for one step that returns a value.
-func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+// read is act for one step that returns a value.
+func read[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	v, err := chromedp.Run(tctx, a)
 	if err != nil {
@@ -131,19 +138,82 @@ func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
-// text is the visible text of the first element sel selects.
-func text(t *testing.T, ctx context.Context, sel string) string {
+// waitText waits until the element sel selects shows want (a page after a form
+// post replaces the one before, so the element may first show the old text).
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
-	return strings.TrimSpace(get(t, ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible)))
+	var got string
+	deadline := time.Now().Add(stepTimeout)
+	for time.Now().Before(deadline) {
+		// Only ASCII white space is folded: the French no-break spaces are part of the text.
+		v, err := pollPage(ctx, chromedp.Evaluate[string](`(e => e ? e.textContent.replace(/[ \t\r\n]+/g, " ") : "")(
+			document.querySelector(`+jsString(sel)+`))`))
+		if err == nil {
+			got = v
+			if strings.Contains(got, want) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	t.Fatalf("%s shows %q at %s, want %q", sel, got, loc, want)
 }
 
-// wantText fails unless the element sel selects shows want, after waiting for it.
-func wantText(t *testing.T, ctx context.Context, sel, want string) {
+// pollPage runs one look at a page that may be navigating: an error means "not yet".
+func pollPage[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return chromedp.Run(pctx, a)
+}
+
+// waitFocus waits until the focused element matches sel: autofocus applies
+// when the page renders, a moment after it loads.
+func waitFocus(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
-	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(sel)))
-	if got := text(t, ctx, sel); !strings.Contains(got, want) {
-		t.Fatalf("%s shows %q, want %q", sel, got, want)
+	deadline := time.Now().Add(3 * time.Second)
+	for !read(t, ctx, chromedp.Evaluate[bool](`document.activeElement.matches(`+jsString(sel)+`)`)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the focus is on %s, want %s", focused(t, ctx), sel)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// isVisible tells whether the element sel selects takes up room on the page.
+func isVisible(t *testing.T, ctx context.Context, sel string) bool {
+	t.Helper()
+	return read(t, ctx, chromedp.Evaluate[bool](`(e => !!e && e.getClientRects().length > 0 &&
+		getComputedStyle(e).visibility !== "hidden")(document.querySelector(`+jsString(sel)+`))`))
+}
+
+// openStore reads the program's database next to it, as an operator would.
+func openStore(t *testing.T, p *program) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(p.dir, "caravan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// wantSubscriber checks what the journey stored.
+func wantSubscriber(t *testing.T, st *store.Store, email, status, lang, freq string, countries ...string) store.Subscriber {
+	t.Helper()
+	sub, err := st.SubscriberByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatalf("%s: %v", email, err)
+	}
+	if sub.Status != status || sub.Locale != lang || sub.Frequency != freq || !slices.Equal(sub.Countries, countries) {
+		t.Fatalf("%s stored as %s/%s/%s/%v, want %s/%s/%s/%v", email, sub.Status, sub.Locale, sub.Frequency, sub.Countries,
+			status, lang, freq, countries)
+	}
+	return sub
 }
 
 // waitURL waits until the tab's address matches re (after a form post and its redirect).
@@ -151,10 +221,10 @@ func waitURL(t *testing.T, ctx context.Context, re string) string {
 	t.Helper()
 	pattern := regexp.MustCompile(re)
 	var loc string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(stepTimeout)
 	for time.Now().Before(deadline) {
-		l, err := poll(ctx, chromedp.Location())
-		ready, err2 := poll(ctx, chromedp.Evaluate[string]("document.readyState"))
+		l, err := pollPage(ctx, chromedp.Location())
+		ready, err2 := pollPage(ctx, chromedp.Evaluate[string]("document.readyState"))
 		if err == nil && err2 == nil {
 			loc = l
 			if pattern.MatchString(loc) && ready == "complete" {
@@ -170,14 +240,14 @@ func waitURL(t *testing.T, ctx context.Context, re string) string {
 // focused names the element that has the keyboard focus: "#id", or the tag and first class.
 func focused(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	return get(t, ctx, chromedp.Evaluate[string](`(e => e.id ? "#" + e.id :
+	return read(t, ctx, chromedp.Evaluate[string](`(e => e.id ? "#" + e.id :
 		e.tagName.toLowerCase() + (e.classList.length ? "." + e.classList[0] : ""))(document.activeElement)`))
 }
 
 // press sends keys as a keyboard does (kb.Tab, kb.Enter, " ", ...).
 func press(t *testing.T, ctx context.Context, keys string, opts ...chromedp.KeyOption) {
 	t.Helper()
-	do(t, ctx, chromedp.KeyEvent(keys, opts...))
+	act(t, ctx, chromedp.KeyEvent(keys, opts...))
 }
 
 // tabTo presses Tab and checks that the focus visits want, in that order.
@@ -197,7 +267,7 @@ func tabUntil(t *testing.T, ctx context.Context, sel string, max int) {
 	var seen []string
 	for range max {
 		press(t, ctx, kb.Tab)
-		if get(t, ctx, chromedp.Evaluate[bool](`document.activeElement.matches(`+jsString(sel)+`)`)) {
+		if read(t, ctx, chromedp.Evaluate[bool](`document.activeElement.matches(`+jsString(sel)+`)`)) {
 			return
 		}
 		seen = append(seen, focused(t, ctx))
@@ -222,9 +292,9 @@ func freeAddr(t *testing.T) string {
 // the tests can make preference and unsubscribe links as the digest does.
 const testSecret = "browser-test-secret-0123456789abcdef"
 
-// startCaravan runs `caravan serve` with its public URL on its own address, no
+// startServeForBrowser runs `caravan serve` with its public URL on its own address, no
 // rate limit (one client IP makes all the requests) and a known secret.
-func startCaravan(t *testing.T, env map[string]string) *program {
+func startServeForBrowser(t *testing.T, env map[string]string) *program {
 	t.Helper()
 	addr := freeAddr(t)
 	full := map[string]string{"CARAVAN_ADDR": addr, "CARAVAN_BASE_URL": "http://" + addr,

@@ -28,8 +28,8 @@ func activeReader(t *testing.T, env *browserEnv, lang string) (store.Subscriber,
 	return sub, env.caravan.url + "/preferences/" + env.links.Make(store.PurposePreferences, sub.ID, 0)
 }
 
-// choice selects the label of the checkbox or radio button name=value, where a reader clicks.
-func choice(name, value string) chromedp.CSS {
+// labelOf selects the label of the checkbox or radio button name=value, where a reader clicks.
+func labelOf(name, value string) chromedp.CSS {
 	return chromedp.CSS(`label:has(> input[name=` + name + `][value=` + value + `])`)
 }
 
@@ -38,31 +38,31 @@ func choice(name, value string) chromedp.CSS {
 // the reader also switches the newsletter to French, and the pages follow.
 func leaveByMouse(t *testing.T, env *browserEnv, tab context.Context, lang string) {
 	sub, prefs := activeReader(t, env, lang)
-	do(t, tab, chromedp.Navigate(prefs))
+	act(t, tab, chromedp.Navigate(prefs))
 	waitText(t, tab, "h1", templates.T(lang, "prefs.title"))
 	steps := []chromedp.Action[chromedp.Void]{
-		chromedp.Click(choice("countries", "tj"), chromedp.NodeVisible),
-		chromedp.Click(choice("frequency", "weekly"), chromedp.NodeVisible),
+		chromedp.Click(labelOf("countries", "tj"), chromedp.NodeVisible),
+		chromedp.Click(labelOf("frequency", "weekly"), chromedp.NodeVisible),
 	}
 	after := lang
 	if lang == "en" {
 		after = "fr"
-		steps = append(steps, chromedp.Click(choice("lang", "fr"), chromedp.NodeVisible))
+		steps = append(steps, chromedp.Click(labelOf("lang", "fr"), chromedp.NodeVisible))
 	}
 	steps = append(steps, chromedp.Click(chromedp.CSS("main form button"), chromedp.NodeVisible))
-	do(t, tab, steps...)
+	act(t, tab, steps...)
 	waitURL(t, tab, `\?saved=1$`)
 	waitText(t, tab, "[role=status]", templates.T(after, "prefs.saved"))
 	wantSubscriber(t, env.store, sub.Email, store.StatusActive, after, "weekly", "kg", "tj")
 
-	do(t, tab, chromedp.Click(chromedp.CSS(`main a[href*="/unsubscribe/"]`), chromedp.NodeVisible))
+	act(t, tab, chromedp.Click(chromedp.CSS(`main a[href*="/unsubscribe/"]`), chromedp.NodeVisible))
 	waitText(t, tab, "h1", templates.T(after, "unsub.title"))
-	do(t, tab, chromedp.Click(chromedp.CSS("main form button"), chromedp.NodeVisible))
+	act(t, tab, chromedp.Click(chromedp.CSS("main form button"), chromedp.NodeVisible))
 	waitText(t, tab, "h1", templates.T(after, "unsub.done.title"))
 	waitText(t, tab, "[role=status]", templates.T(after, "unsub.done.body"))
 	wantSubscriber(t, env.store, sub.Email, store.StatusUnsubscribed, after, "weekly", "kg", "tj")
 
-	do(t, tab, chromedp.Click(chromedp.CSS("main form button"), chromedp.NodeVisible))
+	act(t, tab, chromedp.Click(chromedp.CSS("main form button"), chromedp.NodeVisible))
 	waitText(t, tab, "h1", templates.T(after, "resubscribed.title"))
 	wantSubscriber(t, env.store, sub.Email, store.StatusActive, after, "weekly", "kg", "tj")
 }
@@ -70,7 +70,7 @@ func leaveByMouse(t *testing.T, env *browserEnv, tab context.Context, lang strin
 // leaveByKeyboard changes the frequency and unsubscribes with the keyboard alone.
 func leaveByKeyboard(t *testing.T, env *browserEnv, tab context.Context, lang string) {
 	sub, prefs := activeReader(t, env, lang)
-	do(t, tab, chromedp.Navigate(prefs))
+	act(t, tab, chromedp.Navigate(prefs))
 	waitText(t, tab, "h1", templates.T(lang, "prefs.title"))
 	tabUntil(t, tab, "input[name=countries][value=uz]", 8)
 	press(t, tab, " ")
