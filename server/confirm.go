@@ -18,16 +18,17 @@ var invalidLink = templates.Message{Title: "invalid.title", Body: "invalid.body"
 func handleConfirmPage(links *store.Signer, p pageRenderer) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		token := c.Param("token")
+		lang := "?lang=" + locale(c, "") // the mail's link names the subscriber's language
 		_, err := links.Verify(store.PurposeConfirm, token)
 		switch {
 		case errors.Is(err, store.ErrTokenExpired):
 			return p.message(c, http.StatusGone, templates.Message{Title: "expired.title", Body: "expired.body",
-				Action: "/confirm/" + token + "/resend", Button: "expired.button"})
+				Action: "/confirm/" + token + "/resend" + lang, Button: "expired.button"})
 		case err != nil:
 			return p.message(c, http.StatusBadRequest, invalidLink)
 		}
 		return p.message(c, http.StatusOK, templates.Message{Title: "confirm.title", Body: "confirm.body",
-			Action: "/confirm/" + token, Button: "confirm.button"})
+			Action: "/confirm/" + token + lang, Button: "confirm.button"})
 	}
 }
 

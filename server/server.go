@@ -18,7 +18,7 @@ import (
 )
 
 // FormVersion names the wording of the signup form; it is kept in each consent record.
-const FormVersion = "2026-11-form-v1"
+const FormVersion = "2026-11-form-v2"
 
 // Config is what the server needs to know about its site.
 type Config struct {

@@ -45,10 +45,10 @@ func TestScreenshots(t *testing.T) {
 	if *screenshotDir == "" {
 		t.Skip("screenshots not asked for: add -screenshots=DIR")
 	}
+	env := newBrowserEnv(t, map[string]string{"CARAVAN_FROM": "Asie centrale <newsletter@asie-centrale.example>"})
 	if err := os.MkdirAll(*screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	env := newBrowserEnv(t, map[string]string{"CARAVAN_FROM": "Asie centrale <newsletter@asie-centrale.example>"})
 	mails := writeSampleMails(t, env)
 	for _, vp := range []viewport{phone, desktop} {
 		tabs := map[[2]any]context.Context{}
