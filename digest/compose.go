@@ -90,7 +90,10 @@ func (c *Composer) newMsg(sub store.Subscriber, subject, kind string, now time.T
 // go-mail insists on https for the one-click header pair; a development base URL
 // on plain http still gets both headers, written by hand.
 func (c *Composer) setUnsubscribe(m *gomail.Msg, id int64) error {
-	u := c.UnsubscribeURL(id)
+	return c.setUnsubscribeURL(m, c.UnsubscribeURL(id))
+}
+
+func (c *Composer) setUnsubscribeURL(m *gomail.Msg, u string) error {
 	if strings.HasPrefix(u, "https://") {
 		return m.SetListUnsubscribeOneClick(u)
 	}
@@ -112,7 +115,7 @@ type confirmMail struct {
 
 // Confirm builds the double opt-in mail for sub, in their language.
 func (c *Composer) Confirm(sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
-	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Accent: c.Accent, ConfirmURL: c.ConfirmURL(sub.ID)}
+	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Accent: c.Accent, ConfirmURL: c.ConfirmURL(sub.ID) + "?lang=" + sub.Locale}
 	text, html, err := c.Tpl.Mail("confirm", data)
 	if err != nil {
 		return nil, err

@@ -3,13 +3,13 @@ package digest
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/caravan-news/caravan/mailer"
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -39,11 +39,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	c := &clock{t: t0}
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "caravan.db"), store.WithClock(c.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.WithClock(c.Now))
 	tpl, err := templates.Load()
 	if err != nil {
 		t.Fatal(err)

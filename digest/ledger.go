@@ -26,13 +26,14 @@ type outcome struct {
 // by themselves under load and nobody waits for a timer. Every second it
 // renews the run's heartbeat; every Progress it logs the counts.
 type recorder struct {
-	w      *Worker
-	run    store.Run
-	log    *slog.Logger
-	stop   context.CancelCauseFunc // stops the run taking new subscribers
-	counts store.RunCounts
-	err    error // the ledger could not be written: the run stops
-	lost   error // another process took the run over: the run stops, outcomes are still written
+	w       *Worker
+	run     store.Run
+	log     *slog.Logger
+	stop    context.CancelCauseFunc // stops the run taking new subscribers
+	counts  store.RunCounts
+	err     error // the ledger could not be written: the run stops
+	lost    error // another process took the run over: the run stops, outcomes are still written
+	senders int
 }
 
 func (r *recorder) loop(ctx context.Context, results <-chan outcome) {
@@ -47,7 +48,8 @@ func (r *recorder) loop(ctx context.Context, results <-chan outcome) {
 			if !ok {
 				return
 			}
-			batch, closed := drain(results, append(batch[:0], o))
+			var closed bool
+			batch, closed = r.gather(results, append(batch[:0], o))
 			r.flush(ctx, batch)
 			if closed {
 				return
@@ -64,6 +66,57 @@ func (r *recorder) loop(ctx context.Context, results <-chan outcome) {
 		}
 	}
 }
+
+// gather adds to batch the outcomes that arrive within linger of the first,
+// up to maxBatch, and commits earlier when every sending goroutine has an
+// outcome in the batch: none of them can send again before the commit, so
+// nothing more is coming but empties. closed tells whether results was closed.
+func (r *recorder) gather(results <-chan outcome, batch []outcome) (_ []outcome, closed bool) {
+	waiting := 0
+	for _, o := range batch {
+		if o.done != nil {
+			waiting++
+		}
+	}
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for len(batch) < maxBatch && waiting < r.senders {
+		select {
+		case o, ok := <-results:
+			if !ok {
+				return batch, true
+			}
+			batch = append(batch, o)
+			if o.done != nil {
+				waiting++
+			}
+			continue
+		default:
+		}
+		if timer == nil {
+			timer = time.NewTimer(linger)
+		}
+		select {
+		case o, ok := <-results:
+			if !ok {
+				return batch, true
+			}
+			batch = append(batch, o)
+			if o.done != nil {
+				waiting++
+			}
+		case <-timer.C:
+			return batch, false
+		}
+	}
+	return batch, false
+}
+
+const linger = time.Millisecond
 
 // drain adds to batch the outcomes already waiting, up to maxBatch; closed
 // tells whether results was closed meanwhile.

@@ -32,25 +32,22 @@ func (c *Composer) Digest(sub store.Subscriber, articles []store.Article, more i
 	return c.digest(nil, sub, articles, more, now)
 }
 
-// digest is Digest with a run's cache of rendered articles (nil for none).
-func (c *Composer) digest(cache *blocks, sub store.Subscriber, articles []store.Article, more int, now time.Time) (*gomail.Msg, error) {
-	r, err := c.renderDigest(cache, sub, articles, more, now)
+// digest is Digest with a run's cache of rendered bodies (nil for none).
+func (c *Composer) digest(cache *bodies, sub store.Subscriber, articles []store.Article, more int, now time.Time) (*gomail.Msg, error) {
+	b, err := cache.get(c, sub, articles, more, now)
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.newMsg(sub, r.Subject, "digest", now)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.setUnsubscribe(m, sub.ID); err != nil {
-		return nil, err
-	}
-	m.SetBulk() // Precedence: bulk: no out-of-office replies to a newsletter
-	setBody(m, r.Text, r.HTML)
-	return m, nil
+	return c.message(b, sub, now)
 }
 
 func (c *Composer) renderDigest(cache *blocks, sub store.Subscriber, articles []store.Article, more int, now time.Time) (rendered, error) {
+	return c.renderDigestLinks(cache, sub, articles, more, now, c.PreferencesURL(sub.ID), c.UnsubscribeURL(sub.ID))
+}
+
+// renderDigestLinks is renderDigest with the reader's links given.
+func (c *Composer) renderDigestLinks(cache *blocks, sub store.Subscriber, articles []store.Article, more int, now time.Time,
+	preferencesURL, unsubscribeURL string) (rendered, error) {
 	if len(articles) == 0 {
 		return rendered{}, errors.New("render digest: no articles")
 	}
@@ -59,7 +56,7 @@ func (c *Composer) renderDigest(cache *blocks, sub store.Subscriber, articles []
 		Locale: loc, SiteName: c.SiteName, Accent: c.Accent, Date: now.In(c.location()),
 		Count: count(loc, len(articles)+more), Following: following(loc, sub.Countries), Frequency: sub.Frequency,
 		More: more, MoreURL: c.moreURL(articles),
-		PreferencesURL: c.PreferencesURL(sub.ID), UnsubscribeURL: c.UnsubscribeURL(sub.ID),
+		PreferencesURL: preferencesURL, UnsubscribeURL: unsubscribeURL,
 	}
 	data.Subject = c.subject(sub, articles, more)
 	titles := make([]string, 0, 3)

@@ -105,7 +105,7 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	workers := orDefault(w.Workers, mailer.DefaultWorkers)
 	jobs := make(chan job, workers)
 	results := make(chan outcome, 4*pageSize)
-	rec := &recorder{w: w, run: run, log: log, stop: stop}
+	rec := &recorder{w: w, run: run, log: log, stop: stop, senders: workers}
 	recorded := make(chan struct{})
 	go func() { rec.loop(bg, results); close(recorded) }()
 
@@ -113,7 +113,7 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	if w.Rate > 0 {
 		limit = rate.Limit(w.Rate)
 	}
-	s := &sending{w: w, run: run, log: log, cache: newBlocks(), limiter: rate.NewLimiter(limit, 1), results: results}
+	s := &sending{w: w, run: run, log: log, cache: newBodies(), limiter: rate.NewLimiter(limit, 1), results: results}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() { s.loop(take, jobs) })
@@ -203,7 +203,7 @@ type sending struct {
 	w       *Worker
 	run     store.Run
 	log     *slog.Logger
-	cache   *blocks
+	cache   *bodies
 	limiter *rate.Limiter
 	results chan<- outcome
 	skipped atomic.Int64 // jobs dropped unsent because ctx ended

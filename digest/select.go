@@ -32,6 +32,9 @@ func pick(window []store.Article, sub store.Subscriber, cutoff time.Time) select
 			continue
 		}
 		sel.Total++
+		if sel.Articles == nil {
+			sel.Articles = make([]store.Article, 0, min(Cap, len(window)))
+		}
 		if len(sel.Articles) < Cap {
 			sel.Articles = append(sel.Articles, a)
 		}

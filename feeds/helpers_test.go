@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 )
 
 // clock is a settable time source for the store.
@@ -25,15 +26,11 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// openStore opens a real SQLite store in t.TempDir() with a test clock.
+// openStore opens a real store (SQLite, or PostgreSQL: see storetest) with a test clock.
 func openStore(t *testing.T) (*store.Store, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)}
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "caravan.db"), store.WithClock(c.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := storetest.Open(t, store.WithClock(c.Now))
 	return s, c
 }
 

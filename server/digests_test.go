@@ -18,6 +18,7 @@ import (
 	"github.com/caravan-news/caravan/mailer"
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -28,11 +29,7 @@ func TestAdminDigests(t *testing.T) {
 	dir := t.TempDir()
 	var offset atomic.Int64 // the test moves the store's clock forward
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	st, err := store.Open(ctx, filepath.Join(dir, "caravan.db"), store.WithClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.WithClock(now))
 	tpl, err := templates.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,16 @@ var (
 	errTooMany         = echo.NewHTTPError(http.StatusTooManyRequests, "toomany.body")
 )
 
+// bindError is the answer to a form or JSON body that could not be read: 413
+// when it went past the body limit while being read (a body sent without a
+// length is only measured then), else 400.
+func bindError(err error) error {
+	if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	return echo.NewHTTPError(http.StatusBadRequest, "the request body could not be read")
+}
+
 // apiError is the JSON body of every error answer.
 type apiError struct {
 	Error struct {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -55,11 +55,7 @@ type leaveEnv struct {
 func newLeaveEnv(t *testing.T) *leaveEnv {
 	t.Helper()
 	c := &testClock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "caravan.db"), store.WithClock(c.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.WithClock(c.Now))
 	tpl, err := templates.Load()
 	if err != nil {
 		t.Fatal(err)

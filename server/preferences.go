@@ -50,7 +50,7 @@ func handlePreferences(log *slog.Logger, st preferencer, links *store.Signer, p 
 		}
 		var req preferencesRequest
 		if err := c.Bind(&req); err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "the request body could not be read")
+			return bindError(err)
 		}
 		loc := subscriberLocale(c, sub)
 		errs := map[string]string{}

@@ -74,7 +74,7 @@ func handleSubscribe(log *slog.Logger, st subscriber, p pageRenderer, allowed []
 	return func(c echo.Context) error {
 		var req signupRequest
 		if err := c.Bind(&req); err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "the request body could not be read")
+			return bindError(err)
 		}
 		loc := locale(c, req.Lang)
 		if req.Lang != "" && req.Lang != "fr" && req.Lang != "en" {

@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -27,11 +27,7 @@ type signupEnv struct {
 
 func newSignupEnv(t testing.TB, cfg server.Config) *signupEnv {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "caravan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	tpl, err := templates.Load()
 	if err != nil {
 		t.Fatal(err)

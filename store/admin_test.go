@@ -5,35 +5,24 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 )
 
-// storeFile opens a store on a file whose path the test also gets, to reach
+// storeFile opens a store on a database whose DSN the test also gets, to reach
 // tables that another part of Caravan fills.
 func storeFile(t *testing.T) (*store.Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "caravan.db")
 	c := &clock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
-	s, err := store.Open(context.Background(), path, store.WithClock(c.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, path
+	return storetest.OpenDSN(t, store.WithClock(c.Now))
 }
 
-func rawDB(t *testing.T, path string) *sql.DB {
+func rawDB(t *testing.T, dsn string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return storetest.DB(t, dsn)
 }
 
 func TestListSubscribersFiltersAndPages(t *testing.T) {
@@ -100,10 +89,13 @@ func TestRecordAndErase(t *testing.T) {
 	ctx := context.Background()
 	sub := activeSubscriber(t, s, "gdpr@example.org")
 	db := rawDB(t, path)
-	_, err := db.Exec(`INSERT INTO digest_runs (id, frequency, slot, cutoff, status, heartbeat_at, started_at)
-		VALUES (1, 'daily', 1, 1, 'done', 1, 1);
-		INSERT INTO deliveries (run_id, subscriber_id, status, message_id, articles, attempts, created_at)
-		VALUES (1, ?, 'sent', 'digest.x@localhost', 4, 1, 2)`, sub.ID)
+	var runID int64
+	err := db.QueryRow(`INSERT INTO digest_runs (frequency, slot, cutoff, status, heartbeat_at, started_at)
+		VALUES ('daily', 1, 1, 'done', 1, 1) RETURNING id`).Scan(&runID)
+	if err == nil {
+		_, err = db.Exec(`INSERT INTO deliveries (run_id, subscriber_id, status, message_id, articles, attempts, created_at)
+			VALUES (?, ?, 'sent', 'digest.x@localhost', 4, 1, 2)`, runID, sub.ID)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,9 +85,13 @@ func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []Articl
 		norm[i] = in
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.lockArrivals(ctx, tx); err != nil {
+			return err
+		}
 		// The clock is read inside the write transaction: a run's cutoff is too, so
 		// an article's arrival and a cutoff are ordered as their commits are, and
 		// no article can arrive "before" a cutoff yet be missing from that run.
+		// (On PostgreSQL, lockArrivals gives the order SQLite's one writer gives.)
 		now := s.now()
 		added, updated = 0, 0
 		for _, in := range norm {
@@ -119,7 +123,13 @@ func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 	err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, published_at
 		FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldPublished)
 	if errors.Is(err, sql.ErrNoRows) {
-		return true, false, insertArticle(ctx, tx, now, feedID, in)
+		inserted, err := insertArticle(ctx, tx, now, feedID, in)
+		if err != nil || inserted {
+			return inserted, false, err
+		}
+		// Another process (polling the same feed) stored it meanwhile: update that row.
+		err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, published_at
+			FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldPublished)
 	}
 	if err != nil {
 		return false, false, err
@@ -139,18 +149,24 @@ func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 	return false, err == nil, err
 }
 
-func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, in ArticleInput) error {
+// insertArticle stores a new article; inserted is false when its GUID is
+// already there, put by another process since this transaction looked.
+func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, in ArticleInput) (inserted bool, err error) {
 	published := in.PublishedAt
 	if published.IsZero() {
 		published = now
 	}
 	feed := sql.NullInt64{Int64: feedID, Valid: feedID != 0}
-	_, err := tx.ExecContext(ctx, `INSERT INTO articles
+	res, err := tx.ExecContext(ctx, `INSERT INTO articles
 		(guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
 		in.GUID, in.URL, in.Title, in.Summary, joinCodes(in.Countries),
 		published.UnixMilli(), now.UnixMilli(), now.UnixMilli(), feed)
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Articles lists up to limit articles, the most recently arrived first, for admins.

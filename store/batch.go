@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 )
 
 // Signups are written by group commit: one goroutine takes every signup waiting
@@ -13,6 +14,13 @@ import (
 
 // maxSignupBatch bounds a group commit, so that no request waits behind too many others.
 const maxSignupBatch = 256
+
+// pgBatchers is how many batches are written at once on PostgreSQL, which,
+// unlike SQLite, runs writers side by side: each batch waits for the network
+// between its statements, and the others use that time. Two batches holding
+// the same address meet on its unique key; the loser retries its signups one
+// by one (see writeBatch) and finds the row.
+const pgBatchers = pgPoolSize / 2
 
 type signupReq struct {
 	ctx  context.Context
@@ -28,7 +36,15 @@ type signupAns struct {
 func (s *Store) startBatcher() {
 	s.signups = make(chan signupReq, maxSignupBatch)
 	s.done = make(chan struct{})
-	go s.batchLoop()
+	n := 1
+	if s.pg {
+		n = pgBatchers
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(s.batchLoop)
+	}
+	go func() { wg.Wait(); close(s.done) }()
 }
 
 func (s *Store) stopBatcher() {
@@ -55,7 +71,6 @@ func (s *Store) batchSignup(ctx context.Context, in Signup) (SignupResult, error
 }
 
 func (s *Store) batchLoop() {
-	defer close(s.done)
 	batch := make([]signupReq, 0, maxSignupBatch)
 	for first := range s.signups {
 		batch = append(batch[:0], first)
@@ -82,14 +97,15 @@ func (s *Store) writeBatch(batch []signupReq) {
 	answers := make([]signupAns, len(batch))
 	ctx := context.Background()
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		signups := 0
 		for i, r := range batch {
-			res, err := s.subscribeTx(ctx, hotTx{tx, s.hot}, now, r.in)
+			res, err := s.subscribeTx(ctx, hotTx{tx, s.hot}, now, r.in, &signups)
 			if err != nil {
 				return err
 			}
 			answers[i] = signupAns{res: res}
 		}
-		return nil
+		return bumpN(ctx, tx, now, "signup", signups)
 	})
 	if err == nil || len(batch) == 1 {
 		for i, r := range batch {
@@ -104,7 +120,7 @@ func (s *Store) writeBatch(batch []signupReq) {
 		var res SignupResult
 		err := s.write(ctx, func(tx *sql.Tx) error {
 			var err error
-			res, err = s.subscribeTx(ctx, tx, now, r.in)
+			res, err = s.subscribeTx(ctx, tx, now, r.in, nil)
 			return err
 		})
 		r.done <- signupAns{res: res, err: errors.Join(err)}

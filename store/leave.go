@@ -103,7 +103,8 @@ func (s *Store) Resubscribe(ctx context.Context, id int64, consent Consent) (Sub
 	t := now.UnixMilli()
 	var sub Subscriber
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		cur, err := scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`, id))
+		cur, err := scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`+
+			s.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}

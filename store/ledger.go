@@ -7,9 +7,14 @@ import (
 	"fmt"
 )
 
-// The ledger's statements, prepared once per batch: a batch runs each of them
-// once per outcome, and SQLite spends more time parsing them than running them.
+// The ledger's statements, prepared once at Open (see prepared.go): a batch
+// runs the first three once per outcome and the last two once, and SQLite
+// spends more time parsing them than running them.
 const (
+	ledgerCutoffSQL = `SELECT cutoff FROM digest_runs WHERE id = ?`
+	ledgerCountsSQL = `UPDATE digest_runs SET selected = selected + ?, sent = sent + ?,
+			skipped_empty = skipped_empty + ?, failed_temp = failed_temp + ?, failed_perm = failed_perm + ?,
+			heartbeat_at = ? WHERE id = ?`
 	ledgerPrevSQL = `SELECT s.email_key, COALESCE(d.status, '') FROM subscribers s
 		LEFT JOIN deliveries d ON d.run_id = ? AND d.subscriber_id = s.id WHERE s.id = ?`
 	ledgerInsertSQL = `INSERT INTO deliveries
@@ -19,7 +24,7 @@ const (
 			message_id = excluded.message_id, articles = excluded.articles,
 			attempts = deliveries.attempts + excluded.attempts, error = excluded.error, created_at = excluded.created_at
 		WHERE deliveries.status = 'failed_temp'`
-	ledgerAdvanceSQL = `UPDATE subscribers SET digest_since = MAX(COALESCE(digest_since, 0), ?) WHERE id = ?`
+	ledgerAdvanceSQL = `UPDATE subscribers SET digest_since = ? WHERE id = ? AND COALESCE(digest_since, 0) < ?`
 )
 
 // RecordDeliveries writes a batch of outcomes of runID in one transaction, and
@@ -30,8 +35,9 @@ const (
 // and heartbeat are updated.
 func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		htx := hotTx{tx, s.hot}
 		var cutoff int64
-		if err := tx.QueryRowContext(ctx, `SELECT cutoff FROM digest_runs WHERE id = ?`, runID).Scan(&cutoff); err != nil {
+		if err := htx.QueryRowContext(ctx, ledgerCutoffSQL, runID).Scan(&cutoff); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
@@ -41,16 +47,16 @@ func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery
 		if err := l.prepare(ctx, tx); err != nil {
 			return err
 		}
-		defer l.close()
 		for _, d := range ds {
 			if err := l.record(ctx, tx, d); err != nil {
 				return fmt.Errorf("subscriber %d: %w", d.SubscriberID, err)
 			}
 		}
+		if err := s.spendClaims(ctx, tx, runID, ds); err != nil {
+			return err
+		}
 		c := l.counts
-		_, err := tx.ExecContext(ctx, `UPDATE digest_runs SET selected = selected + ?, sent = sent + ?,
-			skipped_empty = skipped_empty + ?, failed_temp = failed_temp + ?, failed_perm = failed_perm + ?,
-			heartbeat_at = ? WHERE id = ?`,
+		_, err := htx.ExecContext(ctx, ledgerCountsSQL,
 			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, l.now, runID)
 		return err
 	})
@@ -68,25 +74,22 @@ type ledger struct {
 	counts             RunCounts
 }
 
+// prepare binds the ledger's statements to tx: on SQLite those prepared at
+// Open on the writer's one connection; elsewhere they are prepared for tx.
+// Either way they are released with tx.
 func (l *ledger) prepare(ctx context.Context, tx *sql.Tx) error {
 	var err error
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
 	}{{&l.prev, ledgerPrevSQL}, {&l.ins, ledgerInsertSQL}, {&l.advance, ledgerAdvanceSQL}} {
-		if *p.st, err = tx.PrepareContext(ctx, p.q); err != nil {
+		if hot, ok := l.s.hot[p.q]; ok {
+			*p.st = tx.StmtContext(ctx, hot)
+		} else if *p.st, err = tx.PrepareContext(ctx, p.q); err != nil {
 			return fmt.Errorf("prepare ledger: %w", err)
 		}
 	}
 	return nil
-}
-
-func (l *ledger) close() {
-	for _, st := range []*sql.Stmt{l.prev, l.ins, l.advance} {
-		if st != nil {
-			st.Close()
-		}
-	}
 }
 
 // record writes one outcome. Replacing a temporary failure moves its count
@@ -114,10 +117,10 @@ func (l *ledger) record(ctx context.Context, tx *sql.Tx, d Delivery) error {
 	switch d.Status {
 	case DeliverySent:
 		l.counts.Sent++
-		_, err = l.advance.ExecContext(ctx, l.cutoff, d.SubscriberID)
+		_, err = l.advance.ExecContext(ctx, l.cutoff, d.SubscriberID, l.cutoff)
 	case DeliveryEmpty:
 		l.counts.SkippedEmpty++
-		_, err = l.advance.ExecContext(ctx, l.cutoff, d.SubscriberID)
+		_, err = l.advance.ExecContext(ctx, l.cutoff, d.SubscriberID, l.cutoff)
 	case DeliveryFailedTemp:
 		l.counts.FailedTemp++
 	case DeliveryFailedPerm:

@@ -43,7 +43,7 @@ func (s *Store) Metrics(ctx context.Context) (Metrics, error) {
 		func() error { return s.runTotals(ctx, &m) },
 		func() error {
 			return s.r.QueryRowContext(ctx, `SELECT count(*),
-				COALESCE(SUM(last_error_at IS NOT NULL AND last_error_at >= COALESCE(last_success_at, 0)), 0)
+				COALESCE(SUM(CASE WHEN last_error_at >= COALESCE(last_success_at, 0) THEN 1 ELSE 0 END), 0)
 				FROM feeds`).Scan(&m.Feeds, &m.FeedsFailing)
 		},
 	}

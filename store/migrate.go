@@ -9,17 +9,35 @@ import (
 	"sort"
 )
 
-//go:embed migrations/sqlite/*.sql
+// Each backend has its folder of migrations, in step: the same file names, the
+// same tables, columns, constraints and indexes, each in its own dialect.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
+
+// migrationDir is the folder of the store's backend.
+func (s *Store) migrationDir() string {
+	if s.pg {
+		return "migrations/postgres"
+	}
+	return "migrations/sqlite"
+}
 
 // migrate applies, in name order, every embedded migration not yet recorded in
 // schema_migrations, each in its own transaction together with its record.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.lockMigrations(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
+	names, err := fs.Glob(migrations, s.migrationDir()+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -38,6 +56,9 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.lockMigrations(ctx, tx); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
@@ -53,6 +74,17 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 		}
 		return nil
 	})
+}
+
+// lockMigrations makes the processes that start together on one PostgreSQL
+// schema apply its migrations one after the other: the second finds them
+// recorded. The lock ends with the transaction. SQLite's writer lock does the same.
+func (s *Store) lockMigrations(ctx context.Context, tx *sql.Tx) error {
+	if !s.pg {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('caravan-migrate:' || COALESCE(current_schema(), '')))`)
+	return err
 }
 
 // Migrations lists the applied migrations, oldest first.

@@ -38,9 +38,11 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 	now := s.now()
 	var out []OutboxMail
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// On PostgreSQL several processes claim at once: each skips the rows
+		// another is claiming, and FOR UPDATE checks each row again as committed.
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
-				ORDER BY next_attempt_at, id LIMIT ?)
+				ORDER BY next_attempt_at, id LIMIT ?`+s.skipLocked()+`)
 			RETURNING id, kind, subscriber_id, attempts`, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
 		if err != nil {
 			return err

@@ -15,12 +15,17 @@ type sqlTx interface {
 }
 
 // hotQueries are prepared at Open on the writer connection. SQLite spends more
-// time parsing a small statement than running it, and a signup runs six.
+// time parsing a small statement than running it, and a signup runs six, a
+// digest's ledger entry three.
 var hotQueries = []string{selectSuppressed, selectSubscriberByKey, insertPendingSQL, bumpSQL,
-	queueConfirmSQL, queueMailSQL}
+	queueConfirmSQL, queueMailSQL,
+	ledgerCutoffSQL, ledgerPrevSQL, ledgerInsertSQL, ledgerAdvanceSQL, ledgerCountsSQL}
 
 func (s *Store) prepareHot(ctx context.Context) error {
 	s.hot = make(map[string]*sql.Stmt, len(hotQueries))
+	if s.pg {
+		return nil // pgx prepares and caches every statement on each connection by itself
+	}
 	for _, q := range hotQueries {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {

@@ -23,9 +23,12 @@ func (s *Store) AskReconsent(ctx context.Context, after time.Duration) (int, err
 		now := s.now()
 		n := 0
 		err := s.write(ctx, func(tx *sql.Tx) error {
+			// The outer guard is checked again on the row as it is when locked, so
+			// two processes asking at once on PostgreSQL never ask anyone twice.
 			ids, err := collectIDs(tx.QueryContext(ctx, `UPDATE subscribers SET reconsent_sent_at = ?
 				WHERE id IN (SELECT id FROM subscribers WHERE status = 'active' AND last_activity_at < ?
-					AND reconsent_sent_at IS NULL ORDER BY id LIMIT ?)
+					AND reconsent_sent_at IS NULL ORDER BY id LIMIT ?`+s.skipLocked()+`)
+				AND reconsent_sent_at IS NULL AND status = 'active'
 				RETURNING id`, now.UnixMilli(), now.Add(-after).UnixMilli(), reconsentBatch))
 			if err != nil {
 				return err

@@ -76,6 +76,9 @@ func (s *Store) StartRun(ctx context.Context, frequency string, slot time.Time, 
 		return Run{}, false, fmt.Errorf("start run: %w", ErrFrequency)
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCutoff(ctx, tx); err != nil {
+			return err
+		}
 		// Read the clock inside the transaction: the write lock orders it after
 		// every article committed before, so nothing arrives "before" the cutoff later.
 		now := s.nowMS()
@@ -88,8 +91,10 @@ func (s *Store) StartRun(ctx context.Context, frequency string, slot time.Time, 
 		if n, _ := res.RowsAffected(); n == 1 {
 			started = true
 		}
+		// FOR UPDATE on PostgreSQL: of two processes taking over a stale run at
+		// once, the second waits here and then finds the first's fresh heartbeat.
 		run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs
-			WHERE frequency = ? AND slot = ?`, frequency, slot.UnixMilli()))
+			WHERE frequency = ? AND slot = ?`+s.forUpdate(), frequency, slot.UnixMilli()))
 		if err != nil || started {
 			return err
 		}

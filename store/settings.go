@@ -34,9 +34,18 @@ func (s *Store) EnsureSetting(ctx context.Context, key string, gen func() (strin
 		if value, err = gen(); err != nil {
 			return err
 		}
-		created = true
-		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, key, value)
-		return err
+		// Processes starting together on one PostgreSQL database may both get
+		// here: the first insert wins, and the others read its value.
+		res, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO NOTHING`, key, value)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			created = true
+			return nil
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
 	})
 	if err != nil {
 		return "", false, fmt.Errorf("ensure setting %s: %w", key, err)

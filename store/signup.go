@@ -44,8 +44,11 @@ func (s *Store) Subscribe(ctx context.Context, in Signup) (SignupResult, error) 
 	return res, nil
 }
 
-// subscribeTx is Subscribe's work inside a transaction.
-func (s *Store) subscribeTx(ctx context.Context, tx sqlTx, now time.Time, in Signup) (SignupResult, error) {
+// subscribeTx is Subscribe's work inside a transaction. With signups not nil,
+// the day's signup counter is left to the caller, who adds *signups at the end
+// of a batch: on PostgreSQL the counter's row stays locked from its update to
+// the commit, and batches written side by side would queue behind it.
+func (s *Store) subscribeTx(ctx context.Context, tx sqlTx, now time.Time, in Signup, signups *int) (SignupResult, error) {
 	var res SignupResult
 	key := EmailKey(in.Email)
 	suppressed, err := s.isSuppressed(ctx, tx, key)
@@ -67,11 +70,14 @@ func (s *Store) subscribeTx(ctx context.Context, tx sqlTx, now time.Time, in Sig
 		return res, nil
 	default:
 		res.SubscriberID = cur.ID
-		if err := repend(ctx, tx, now, cur.ID, in); err != nil {
-			return res, err
+		renewed, err := repend(ctx, tx, now, cur.ID, in)
+		if err != nil || !renewed {
+			return res, err // not renewed: confirmed or bounced meanwhile, by another process
 		}
 	}
-	if err := bump(ctx, tx, now, "signup"); err != nil {
+	if signups != nil {
+		*signups++
+	} else if err := bump(ctx, tx, now, "signup"); err != nil {
 		return res, err
 	}
 	res.MailQueued, err = queueConfirm(ctx, tx, now, res.SubscriberID)
@@ -94,18 +100,22 @@ func insertPending(ctx context.Context, tx sqlTx, now time.Time, in Signup) (int
 	return id, nil
 }
 
-// repend puts a pending or unsubscribed subscriber back to pending with the new choices and consent.
-func repend(ctx context.Context, tx sqlTx, now time.Time, id int64, in Signup) error {
+// repend puts a pending or unsubscribed subscriber back to pending with the new
+// choices and consent. The status guard matters on PostgreSQL, where another
+// process may confirm or bounce them between the read and this write: then
+// nothing changes and renewed is false.
+func repend(ctx context.Context, tx sqlTx, now time.Time, id int64, in Signup) (renewed bool, err error) {
 	t := now.UnixMilli()
-	_, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'pending', countries = ?, frequency = ?, locale = ?,
+	res, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'pending', countries = ?, frequency = ?, locale = ?,
 		updated_at = ?, consent_at = ?, consent_method = ?, consent_source = ?, consent_text = ?, consent_ip = ?,
-		consent_agent = ?, confirmed_at = NULL WHERE id = ?`,
+		consent_agent = ?, confirmed_at = NULL WHERE id = ? AND status IN ('pending', 'unsubscribed')`,
 		joinCodes(in.Countries), in.Frequency, in.Locale, t, t, in.Consent.Method, in.Consent.Source,
 		in.Consent.TextVersion, in.Consent.IP, in.Consent.UserAgent, id)
 	if err != nil {
-		return fmt.Errorf("renew pending subscriber: %w", err)
+		return false, fmt.Errorf("renew pending subscriber: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // queueConfirm queues a confirmation mail unless the address had its share today.
@@ -166,7 +176,7 @@ func (s *Store) ResendConfirmation(ctx context.Context, id int64) (bool, error) 
 	var queued bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE id = ?`, id).Scan(&status)
+		err := tx.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE id = ?`+s.forUpdate(), id).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}

@@ -74,9 +74,10 @@ func (s *Store) groupCount(ctx context.Context, query string, into map[string]in
 }
 
 func (s *Store) countByCountry(ctx context.Context, into map[string]int64) error {
-	cols := []string{"COALESCE(SUM(countries = ''), 0)"}
+	// CASE rather than a summed comparison: PostgreSQL has no SUM of booleans.
+	cols := []string{"COALESCE(SUM(CASE WHEN countries = '' THEN 1 ELSE 0 END), 0)"}
 	for _, c := range Countries { // codes are constants: safe to write into the query
-		cols = append(cols, fmt.Sprintf("COALESCE(SUM(',' || countries || ',' LIKE '%%,%s,%%'), 0)", c))
+		cols = append(cols, fmt.Sprintf("COALESCE(SUM(CASE WHEN ',' || countries || ',' LIKE '%%,%s,%%' THEN 1 ELSE 0 END), 0)", c))
 	}
 	dest := make([]any, len(cols))
 	vals := make([]int64, len(cols))

@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -23,12 +22,15 @@ var (
 	ErrInvalid    = errors.New("invalid input")
 )
 
-// Store is Caravan's persistence. It holds one writer connection, because SQLite
-// serialises writers anyway and several writer connections only trade work for
-// SQLITE_BUSY retries, and a pool of readers that WAL lets run beside the writer.
+// Store is Caravan's persistence. On SQLite it holds one writer connection,
+// because SQLite serialises writers anyway and several writer connections only
+// trade work for SQLITE_BUSY retries, and a pool of readers that WAL lets run
+// beside the writer. On PostgreSQL w and r are one pool, and several processes
+// may write at once: see the FOR UPDATE and guarded updates marked "PostgreSQL".
 type Store struct {
 	w       *sql.DB
 	r       *sql.DB
+	pg      bool // PostgreSQL: writers run side by side, in this process and others
 	now     func() time.Time
 	salt    string         // of suppression hashes; made once, never changes
 	signups chan signupReq // group commit of signups, see batch.go
@@ -44,12 +46,43 @@ func WithClock(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
 }
 
-// Open opens (creating if needed) the SQLite database at path and applies the
-// migrations that are not yet recorded.
-func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, fmt.Errorf("open store: PostgreSQL is not supported yet: %w", ErrInvalid)
+// Open opens the database that dsn names and applies the migrations that are
+// not yet recorded: a postgres:// or postgresql:// URL opens PostgreSQL, and
+// anything else is the path of a SQLite file, created if needed.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	s := &Store{now: time.Now}
+	for _, o := range opts {
+		o(s)
 	}
+	var err error
+	if IsPostgresURL(dsn) {
+		s.pg = true
+		s.w, err = openPostgres(dsn)
+		s.r = s.w
+	} else {
+		s.w, s.r, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.closeDB()
+		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
+	}
+	if s.salt, _, err = s.EnsureSetting(ctx, suppressionSaltKey, func() (string, error) { return rand.Text(), nil }); err != nil {
+		s.closeDB()
+		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
+	}
+	if err := s.prepareHot(ctx); err != nil {
+		s.closeDB()
+		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
+	}
+	s.startBatcher()
+	return s, nil
+}
+
+// openSQLite opens the writer and the readers of the SQLite file at path.
+func openSQLite(path string) (w, r *sql.DB, err error) {
 	// The pragmas ride on the DSN so that every connection the pool opens gets them:
 	//   busy_timeout(10000): wait up to 10 s for a lock instead of failing with SQLITE_BUSY;
 	//   journal_mode(WAL):   readers never block the writer, nor it them;
@@ -58,44 +91,51 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	//   temp_store(2):       statement journals in memory, not temp files (bulk imports).
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction never fails
 	// half-way when it upgrades from reading to writing.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)"
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	dsn := sqliteDSN(path)
+	w, err = sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, nil, err
 	}
 	r.SetMaxOpenConns(8)
-	s := &Store{w: w, r: r, now: time.Now}
-	for _, o := range opts {
-		o(s)
-	}
-	if err := s.migrate(ctx); err != nil {
-		errors.Join(r.Close(), w.Close())
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	if s.salt, _, err = s.EnsureSetting(ctx, suppressionSaltKey, func() (string, error) { return rand.Text(), nil }); err != nil {
-		errors.Join(r.Close(), w.Close())
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	if err := s.prepareHot(ctx); err != nil {
-		errors.Join(r.Close(), w.Close())
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	s.startBatcher()
-	return s, nil
+	return w, r, nil
 }
 
-// Close closes both connection pools.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)"
+}
+
+// OpenDB opens the bare database behind dsn, without migrating it, for tools
+// and tests that reach tables the Store does not expose. On PostgreSQL its
+// queries take ? placeholders too. The caller closes it.
+func OpenDB(dsn string) (*sql.DB, error) {
+	if IsPostgresURL(dsn) {
+		return openPostgres(dsn)
+	}
+	return sql.Open("sqlite", sqliteDSN(dsn))
+}
+
+// Postgres tells whether the store runs on PostgreSQL rather than SQLite.
+func (s *Store) Postgres() bool { return s.pg }
+
+// Close closes the connection pools.
 func (s *Store) Close() error {
 	s.stopBatcher()
 	s.closeHot()
+	return s.closeDB()
+}
+
+func (s *Store) closeDB() error {
+	if s.r == s.w {
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

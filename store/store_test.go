@@ -2,12 +2,15 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 )
 
 // clock is a settable time source for tests.
@@ -23,23 +26,23 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// newStore opens a fresh SQLite file in t.TempDir() with a test clock.
+// newStore opens a fresh database with a test clock: SQLite in t.TempDir(),
+// or PostgreSQL with CARAVAN_TEST_BACKEND=postgres (see storetest).
 func newStore(t *testing.T) (*store.Store, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "caravan.db"), store.WithClock(c.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, c
+	return storetest.Open(t, store.WithClock(c.Now)), c
 }
 
 func TestMigrationsAreRecordedOnce(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "caravan.db")
-	for range 2 {
-		s, err := store.Open(context.Background(), path)
+	dsn := storetest.DSN(t)
+	want := "migrations/sqlite/0001_init.sql"
+	if storetest.Postgres() {
+		want = "migrations/postgres/0001_init.sql"
+	}
+	var first []string
+	for i := range 2 {
+		s, err := store.Open(context.Background(), dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,10 +50,33 @@ func TestMigrationsAreRecordedOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(names) == 0 || names[0] != "migrations/sqlite/0001_init.sql" {
+		if len(names) == 0 || names[0] != want {
 			t.Fatalf("migrations = %v", names)
 		}
+		if i == 1 && !slices.Equal(names, first) {
+			t.Fatalf("second open recorded %v, first %v", names, first)
+		}
+		first = names
 		s.Close()
+	}
+}
+
+// The two backends' migrations are in step: the same files, by name.
+func TestMigrationFoldersMatch(t *testing.T) {
+	list := func(dir string) []string {
+		entries, err := os.ReadDir(filepath.Join("migrations", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	lite, pg := list("sqlite"), list("postgres")
+	if len(lite) == 0 || !slices.Equal(lite, pg) {
+		t.Fatalf("migrations/sqlite has %v, migrations/postgres has %v", lite, pg)
 	}
 }
 

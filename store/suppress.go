@@ -29,8 +29,12 @@ func suppressionSalt(ctx context.Context, tx sqlTx) (string, error) {
 	var salt string
 	err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, suppressionSaltKey).Scan(&salt)
 	if err == sql.ErrNoRows {
-		salt = rand.Text()
-		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, suppressionSaltKey, salt)
+		// Another process may store one meanwhile: its salt, read back, wins.
+		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
+			suppressionSaltKey, rand.Text())
+		if err == nil {
+			err = tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, suppressionSaltKey).Scan(&salt)
+		}
 	}
 	if err != nil {
 		return "", fmt.Errorf("suppression salt: %w", err)

@@ -5,9 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/caravan-news/caravan/digest"
@@ -18,12 +19,14 @@ import (
 
 // benchDigestOptions are the flags of `caravan bench digest` and `caravan bench scale`.
 type benchDigestOptions struct {
-	n, workers int
-	database   string
-	sink       string
-	baseline   bool
-	profile    string
-	seed       uint64
+	n, workers  int
+	database    string
+	sink        string
+	baseline    bool
+	cpuProfile  string
+	memProfile  string
+	seed        uint64
+	commandName string
 }
 
 // benchDigest is `caravan bench digest`: one real digest run to N seeded
@@ -41,13 +44,14 @@ func benchScale(ctx context.Context, env cmdEnv, args []string) error {
 
 func runBenchDigest(ctx context.Context, env cmdEnv, name string, n int, baseline bool, args []string) error {
 	fs := newFlagSet("bench "+name, env.stderr)
-	o := benchDigestOptions{}
+	o := benchDigestOptions{commandName: name}
 	fs.IntVar(&o.n, "n", n, "active subscribers to seed (about 70 % of them daily: the run sends to those)")
 	fs.IntVar(&o.workers, "workers", 8, "SMTP connections, and messages in flight")
-	fs.StringVar(&o.database, "database", "", "SQLite file to create (default: a temporary one, removed after)")
-	fs.StringVar(&o.sink, "sink", "process", "where the SMTP sink runs: process (a child `caravan bench sink`, CPU measured apart) or inprocess")
-	fs.BoolVar(&o.baseline, "baseline", baseline, "also blast one pre-rendered message of the same size with plain SMTP and print the ratio")
-	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the digest run to this file")
+	fs.StringVar(&o.database, "database", "", "database to create: a SQLite file, or a postgres:// URL (a new schema there, dropped after); default a temporary SQLite file")
+	fs.StringVar(&o.sink, "sink", "process", "where the SMTP sink runs: process (a child `caravan bench sink`, its CPU measured apart) or inprocess")
+	fs.BoolVar(&o.baseline, "baseline", baseline, "then send as many copies of one pre-rendered message of the same size with plain SMTP, and print the ratio")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the digest run to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the digest run to this file")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the random subscriber mix")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -55,36 +59,30 @@ func runBenchDigest(ctx context.Context, env cmdEnv, name string, n int, baselin
 	if o.n < 1 || o.workers < 1 {
 		return errors.New("-n and -workers must be at least 1")
 	}
-	return o.run(ctx, env, name)
+	return o.run(ctx, env)
 }
 
-func (o benchDigestOptions) run(ctx context.Context, env cmdEnv, name string) error {
+func (o benchDigestOptions) run(ctx context.Context, env cmdEnv) error {
 	out := env.stdout
-	path := o.database
-	if path == "" {
-		tmp, err := os.MkdirTemp("", "caravan-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		path = filepath.Join(tmp, "bench.db")
-	} else if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("-database %s exists: the benchmark needs a fresh database", path)
+	dsn, drop, err := benchDatabase(ctx, o.database)
+	if err != nil {
+		return err
 	}
-	st, err := store.Open(ctx, path)
+	defer drop()
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	benchHeader(env, name)
+	benchHeader(env, o.commandName)
 	began := time.Now()
 	mix, err := seedBench(ctx, st, o.n, o.seed)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "seeded     %d subscribers (%d daily, %d fr) and %d articles in %.1fs; peak RSS %.0f MB\n",
-		o.n, mix.daily, mix.french, benchArticles, time.Since(began).Seconds(), peakRSSMB())
+	fmt.Fprintf(out, "seeded     %d subscribers (%d daily, %d French) and %d articles into %s in %.1fs; peak RSS %.0f MB\n",
+		o.n, mix.daily, mix.french, benchArticles, benchBackend(st), time.Since(began).Seconds(), peakRSSMB())
 	resetPeakRSS()
 
 	sink, err := startBenchSink(ctx, o.sink)
@@ -97,21 +95,22 @@ func (o benchDigestOptions) run(ctx context.Context, env cmdEnv, name string) er
 		return err
 	}
 	defer snd.Close()
+	fmt.Fprintf(out, "sink       %s %s, %d connections\n", sink.URL(), o.sinkName(), o.workers)
 
 	d, err := o.digestRun(ctx, w, sink)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "sink       %s, %s\n", o.sinkName(), sink.URL())
-	fmt.Fprintf(out, "digest     %d sent in %.2fs: %.0f digests/s, %.1f MB (%.1f KB each), %d connections\n",
-		d.sent, d.took.Seconds(), d.rate(), float64(d.sink.Bytes)/1e6, d.avgKB(), o.workers)
-	fmt.Fprintf(out, "           sender CPU %.1fs (%.0f µs/digest), sink CPU %s; peak RSS %.0f MB\n",
-		d.cpu, d.cpu/float64(d.sent)*1e6, cpuText(d.sink.CPU), d.rss)
-	if d.sink.Count != int64(d.sent) || d.sent != mix.daily {
-		return fmt.Errorf("the sink received %d messages and the ledger records %d sent, for %d daily subscribers",
-			d.sink.Count, d.sent, mix.daily)
+	fmt.Fprintf(out, "digest     %d sent in %.2fs: %.0f digests/s, %.1f MB (%.1f KB each); peak RSS %.0f MB\n",
+		d.sent, d.took.Seconds(), d.rate(), float64(d.sink.Bytes)/1e6, d.avgKB(), d.rss)
+	d.printCPU(out, "digest")
+	// Every daily subscriber must have had exactly one digest: as many sent as
+	// there are, and recipients adding up to one message each.
+	if d.sink.Count != int64(d.sent) || d.sent != mix.daily || d.sink.RecipientSum != mix.dailySum {
+		return fmt.Errorf("the sink received %d messages (recipient sum %x) and the ledger records %d sent, "+
+			"for %d daily subscribers (one each: sum %x)", d.sink.Count, d.sink.RecipientSum, d.sent, mix.daily, mix.dailySum)
 	}
-	if !o.baseline || d.sent == 0 {
+	if !o.baseline {
 		return nil
 	}
 
@@ -119,46 +118,62 @@ func (o benchDigestOptions) run(ctx context.Context, env cmdEnv, name string) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "baseline   %d × one %.1f KB message with plain SMTP in %.2fs: %.0f msg/s\n",
+	fmt.Fprintf(out, "baseline   %d copies of one %.1f KB message with plain SMTP in %.2fs: %.0f messages/s\n",
 		b.sent, b.avgKB(), b.took.Seconds(), b.rate())
-	fmt.Fprintf(out, "           sender CPU %.1fs (%.0f µs/message), sink CPU %s\n",
-		b.cpu, b.cpu/float64(b.sent)*1e6, cpuText(b.sink.CPU))
-	fmt.Fprintf(out, "ratio      digest / baseline = %.2f\n", d.rate()/b.rate())
+	b.printCPU(out, "message")
+	fmt.Fprintf(out, "ratio      digest rate / baseline rate = %.2f", d.rate()/b.rate())
+	if d.sink.CPU >= 0 && b.sink.CPU >= 0 {
+		// On a busy machine the wall-clock rates move with the neighbours' load;
+		// the CPU each message costs, sender and sink together, moves less.
+		fmt.Fprintf(out, "; by CPU per message, sender and sink = %.2f", (b.cpu+b.sink.CPU)/float64(b.sent)/((d.cpu+d.sink.CPU)/float64(d.sent)))
+	}
+	fmt.Fprintln(out)
 	return nil
 }
 
 func (o benchDigestOptions) sinkName() string {
 	if o.sink == "process" {
-		return "child process"
+		return "(child process)"
 	}
-	return "in this process (its CPU is in the sender's)"
-}
-
-func cpuText(s float64) string {
-	if s < 0 {
-		return "in the sender's"
-	}
-	return fmt.Sprintf("%.1fs", s)
+	return "(in this process: its CPU counts as the sender's)"
 }
 
 // phase is what one timed part of the benchmark did.
 type phase struct {
-	sent int
-	took time.Duration
-	cpu  float64 // seconds of this process
-	rss  float64 // peak, MB
-	sink sinkStats
+	sent   int
+	took   time.Duration
+	cpu    float64 // seconds of this process
+	rss    float64 // peak, MB
+	sink   sinkStats
+	others float64 // CPUs busy with other processes, on average
+	steal  float64 // CPUs the hypervisor gave to other machines, on average
 }
 
 func (p phase) rate() float64  { return float64(p.sent) / p.took.Seconds() }
 func (p phase) avgKB() float64 { return float64(p.sink.Bytes) / float64(max(p.sink.Count, 1)) / 1000 }
 
-// measure runs fn and records its time, this process's CPU and the sink's counters.
+func (p phase) printCPU(out io.Writer, unit string) {
+	per := func(s float64) float64 { return s / float64(max(p.sent, 1)) * 1e6 }
+	sink := "in the sender's"
+	if p.sink.CPU >= 0 {
+		sink = fmt.Sprintf("%.1fs (%.0f µs/%s)", p.sink.CPU, per(p.sink.CPU), unit)
+	}
+	fmt.Fprintf(out, "           CPU: sender %.1fs (%.0f µs/%s), sink %s; other processes kept %.1f CPUs busy",
+		p.cpu, per(p.cpu), unit, sink, p.others)
+	if p.steal >= 0.05 {
+		fmt.Fprintf(out, ", steal %.1f CPUs", p.steal)
+	}
+	fmt.Fprintln(out)
+}
+
+// measure runs fn and records its time, this process's CPU, the sink's
+// counters, and how busy the rest of the machine was meanwhile.
 func measure(sink benchSink, fn func() (int, error)) (phase, error) {
 	before, err := sink.Stats()
 	if err != nil {
 		return phase{}, err
 	}
+	busy0, steal0 := machineStat()
 	cpu0, t0 := cpuSeconds(), time.Now()
 	sent, err := fn()
 	p := phase{sent: sent, took: time.Since(t0), cpu: cpuSeconds() - cpu0, rss: peakRSSMB()}
@@ -167,16 +182,24 @@ func measure(sink benchSink, fn func() (int, error)) (phase, error) {
 	}
 	after, err := sink.Stats()
 	p.sink = after.sub(before)
+	busy1, steal1 := machineStat()
+	if busy := busy1 - busy0; busy > 0 {
+		p.others = max(0, busy-p.cpu-max(p.sink.CPU, 0)) / p.took.Seconds()
+		p.steal = (steal1 - steal0) / p.took.Seconds()
+	}
 	return p, err
 }
 
 func (o benchDigestOptions) digestRun(ctx context.Context, w *digest.Worker, sink benchSink) (phase, error) {
-	if o.profile != "" {
-		stop, err := startProfile(o.profile)
+	if o.cpuProfile != "" {
+		stop, err := startProfile(o.cpuProfile)
 		if err != nil {
 			return phase{}, err
 		}
 		defer stop()
+	}
+	if o.memProfile != "" {
+		defer writeMemProfile(o.memProfile)
 	}
 	return measure(sink, func() (int, error) {
 		res, err := w.Run(ctx, "daily", time.Now().Truncate(time.Minute))
@@ -208,7 +231,7 @@ func (o benchDigestOptions) baselineRun(ctx context.Context, w *digest.Worker, s
 	if err != nil {
 		return phase{}, fmt.Errorf("baseline sample: %w", err)
 	}
-	msg := sizedLike(raw.Bytes(), int(d.sink.Bytes/d.sink.Count))
+	msg := sizedLike(raw.Bytes(), int(d.sink.Bytes/max(d.sink.Count, 1)))
 	return measure(sink, func() (int, error) {
 		_, err := blast(ctx, sink.URL(), msg, d.sent, o.workers)
 		return d.sent, err
@@ -238,8 +261,34 @@ func benchWorker(st *store.Store, smtpURL string, workers int) (*digest.Worker, 
 	return &digest.Worker{Store: st, Sender: snd, Compose: comp, Workers: workers, Log: log}, snd, nil
 }
 
+// writeMemProfile writes the allocations made so far to path.
+func writeMemProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	pprof.Lookup("allocs").WriteTo(f, 0)
+}
+
 // resetPeakRSS makes the kernel forget this process's peak resident set, so
 // that the next reading covers the run, not the seeding (Linux only).
 func resetPeakRSS() {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// machineStat is the CPU time, in seconds, all processes have used since boot,
+// and the time stolen by the hypervisor (Linux only; zeros elsewhere): with
+// this process's own, it tells how much the neighbours took while a figure
+// was measured.
+func machineStat() (busy, steal float64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	var user, nice, system, idle, iowait, irq, softirq float64
+	if _, err := fmt.Sscanf(string(b), "cpu %g %g %g %g %g %g %g %g", &user, &nice, &system, &idle, &iowait, &irq, &softirq, &steal); err != nil {
+		return 0, 0
+	}
+	return (user + nice + system + irq + softirq) / 100, steal / 100 // in USER_HZ ticks
 }

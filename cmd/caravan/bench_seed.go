@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caravan-news/caravan/mailer/smtpsink"
 	"github.com/caravan-news/caravan/store"
 )
 
@@ -21,7 +22,10 @@ const benchSince = 48 * time.Hour
 const seedChunk = 5000
 
 // benchMix counts what was seeded.
-type benchMix struct{ daily, french int }
+type benchMix struct {
+	daily, french int
+	dailySum      uint64 // smtpsink.RecipientSum of one message to each daily subscriber
+}
 
 // seedBench writes n active subscribers with a realistic mix, then the
 // articles: 60 % French and 40 % English readers, 70 % daily and 30 % weekly,
@@ -37,6 +41,7 @@ func seedBench(ctx context.Context, st *store.Store, n int, seed uint64) (benchM
 		if rng.IntN(10) < 7 {
 			sub.Frequency = "daily"
 			mix.daily++
+			mix.dailySum += smtpsink.RecipientHash(sub.Email)
 		}
 		if rng.IntN(10) < 6 {
 			sub.Locale = "fr"

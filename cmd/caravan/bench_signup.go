@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,12 +20,14 @@ import (
 )
 
 // benchSignup posts N signup forms from concurrent clients to the real server
-// (real validation, consent record, outbox row in a fresh SQLite file) on loopback.
+// (real validation, consent record, outbox row in a fresh database: SQLite, or
+// PostgreSQL with -database postgres://...) on loopback.
 func benchSignup(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet("bench signup", env.stderr)
 	n := fs.Int("n", 20000, "signups to post")
 	clients := fs.Int("clients", 32, "concurrent clients")
-	dir := fs.String("dir", "", "folder for the database (default: a temporary one, removed after)")
+	dir := fs.String("dir", "", "folder for the SQLite database (default: a temporary one, removed after)")
+	database := fs.String("database", "", "database to measure instead: a SQLite file to create, or a postgres:// URL (a new schema there, dropped after)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,16 +42,16 @@ func benchSignup(ctx context.Context, env cmdEnv, args []string) error {
 	if *n < 1 || *clients < 1 {
 		return fmt.Errorf("-n and -clients must be at least 1")
 	}
-	work := *dir
-	if work == "" {
-		tmp, err := os.MkdirTemp("", "caravan-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		work = tmp
+	db := *database
+	if db == "" && *dir != "" {
+		db = filepath.Join(*dir, "bench.db")
 	}
-	st, err := store.Open(ctx, filepath.Join(work, "bench.db"))
+	dsn, drop, err := benchDatabase(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func benchSignup(ctx context.Context, env cmdEnv, args []string) error {
 	base := "http://" + ln.Addr().String()
 
 	benchHeader(env, "signup")
-	fmt.Fprintf(env.stdout, "posting %d signups from %d clients to %s\n", *n, *clients, base)
+	fmt.Fprintf(env.stdout, "posting %d signups from %d clients to %s, database %s\n", *n, *clients, base, benchBackend(st))
 	res := postSignups(ctx, base, *n, *clients)
 	queued, _ := st.QueuedMail(ctx)
 	fmt.Fprintf(env.stdout, "accepted   %d (%d other answers, %d errors)\n", res.accepted, res.other, res.errors)

@@ -21,7 +21,8 @@ import (
 //
 // The child speaks a line protocol on its standard streams: it prints
 // "sink URL" once listening, answers each "stats" line with
-// "stats COUNT BYTES SESSIONS CPU_SECONDS", and exits when its input closes.
+// "stats COUNT BYTES SESSIONS RECIPIENT_SUM CPU_SECONDS", and exits when its
+// input closes.
 
 // cmdBenchSink is `caravan bench sink`: the sink process.
 func cmdBenchSink(ctx context.Context, env cmdEnv, args []string) error {
@@ -53,7 +54,8 @@ func cmdBenchSink(ctx context.Context, env cmdEnv, args []string) error {
 				return nil
 			}
 			if strings.TrimSpace(line) == "stats" {
-				fmt.Fprintf(env.stdout, "stats %d %d %d %.3f\n", sink.Count(), sink.Bytes(), sink.Sessions(), cpuSeconds())
+				fmt.Fprintf(env.stdout, "stats %d %d %d %d %.3f\n", sink.Count(), sink.Bytes(), sink.Sessions(),
+					sink.RecipientSum(), cpuSeconds())
 			}
 		}
 	}
@@ -62,12 +64,14 @@ func cmdBenchSink(ctx context.Context, env cmdEnv, args []string) error {
 // sinkStats are a sink's counters at one moment.
 type sinkStats struct {
 	Count, Bytes, Sessions int64
+	RecipientSum           uint64  // see smtpsink.Sink.RecipientSum
 	CPU                    float64 // seconds; -1 when the sink shares the sender's process
 }
 
 // sub returns the counters gained since before.
 func (s sinkStats) sub(before sinkStats) sinkStats {
-	d := sinkStats{Count: s.Count - before.Count, Bytes: s.Bytes - before.Bytes, Sessions: s.Sessions - before.Sessions, CPU: -1}
+	d := sinkStats{Count: s.Count - before.Count, Bytes: s.Bytes - before.Bytes, Sessions: s.Sessions - before.Sessions,
+		RecipientSum: s.RecipientSum - before.RecipientSum, CPU: -1}
 	if s.CPU >= 0 && before.CPU >= 0 {
 		d.CPU = s.CPU - before.CPU
 	}
@@ -109,7 +113,7 @@ var benchSinkCommand = func(ctx context.Context) *exec.Cmd {
 type localSink struct{ *smtpsink.Sink }
 
 func (l localSink) Stats() (sinkStats, error) {
-	return sinkStats{Count: l.Count(), Bytes: l.Bytes(), Sessions: l.Sessions(), CPU: -1}, nil
+	return sinkStats{Count: l.Count(), Bytes: l.Bytes(), Sessions: l.Sessions(), RecipientSum: l.RecipientSum(), CPU: -1}, nil
 }
 
 // sinkProcess is a running `caravan bench sink`.
@@ -172,7 +176,7 @@ func (p *sinkProcess) Stats() (sinkStats, error) {
 		return sinkStats{}, fmt.Errorf("sink process: %w", err)
 	}
 	var s sinkStats
-	if _, err := fmt.Sscanf(line, "stats %d %d %d %g", &s.Count, &s.Bytes, &s.Sessions, &s.CPU); err != nil {
+	if _, err := fmt.Sscanf(line, "stats %d %d %d %d %g", &s.Count, &s.Bytes, &s.Sessions, &s.RecipientSum, &s.CPU); err != nil {
 		return sinkStats{}, fmt.Errorf("sink process said %q: %w", line, err)
 	}
 	return s, nil

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/caravan-news/caravan/templates"
 )
@@ -31,6 +32,7 @@ type config struct {
 	SiteName, Accent, LogoURL         string
 	PurgeAfter                        time.Duration
 	ReconsentAfter                    time.Duration // 0: the re-consent cycle is off
+	DigestLease                       time.Duration
 	LogLevel                          slog.Level
 }
 
@@ -42,7 +44,7 @@ type setting struct {
 var settings = []setting{
 	{"addr", "CARAVAN_ADDR", "127.0.0.1:8080", "listen address"},
 	{"base-url", "CARAVAN_BASE_URL", "http://localhost:8080", "public URL used in links inside e-mails"},
-	{"database", "CARAVAN_DATABASE", "caravan.db", "SQLite path"},
+	{"database", "CARAVAN_DATABASE", "caravan.db", "SQLite path; a postgres:// URL selects PostgreSQL"},
 	{"smtp-url", "CARAVAN_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes .eml files to the outbox"},
 	{"outbox", "CARAVAN_OUTBOX", "outbox", "folder for .eml files when no SMTP is set"},
 	{"from", "CARAVAN_FROM", "Newsletter <newsletter@localhost>", "sender"},
@@ -55,6 +57,7 @@ var settings = []setting{
 	{"timezone", "CARAVAN_TIMEZONE", "Europe/Paris", "time zone of the schedules and of dates in e-mails"},
 	{"send-rate", "CARAVAN_SEND_RATE", "0", "messages per second ceiling (0: none)"},
 	{"send-workers", "CARAVAN_SEND_WORKERS", "4", "parallel SMTP connections"},
+	{"digest-lease", "CARAVAN_DIGEST_LEASE", "2m", "how long a digest sender that stopped answering keeps its run (SQLite) or its share of a run (PostgreSQL) before another process takes it over"},
 	{"rate-limit", "CARAVAN_RATE_LIMIT", "30", "public POSTs per minute per client IP (0: no limit)"},
 	{"trusted-proxies", "CARAVAN_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
 	{"allowed-origins", "CARAVAN_ALLOWED_ORIGINS", "", "comma-separated origins (https://example.org) allowed to embed the form"},
@@ -113,6 +116,9 @@ func resolve(v func(string) string) (*config, error) {
 	if c.FeedInterval, err = time.ParseDuration(v("feed-interval")); err != nil || c.FeedInterval < time.Minute {
 		bad("feed-interval", errors.New("want a duration of at least 1m, such as 15m"))
 	}
+	if c.DigestLease, err = time.ParseDuration(v("digest-lease")); err != nil || c.DigestLease < time.Second {
+		bad("digest-lease", errors.New("want a duration of at least 1s, such as 2m"))
+	}
 	if c.PurgeAfter, err = time.ParseDuration(v("purge-pending-after")); err != nil || c.PurgeAfter < time.Hour {
 		bad("purge-pending-after", errors.New("want a duration of at least 1h, such as 720h"))
 	}
@@ -124,6 +130,12 @@ func resolve(v func(string) string) (*config, error) {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("base-url", errors.New("want an absolute http(s) URL such as https://news.example.org"))
+	}
+	// Both reach mail headers (From, List-Id): a line break there is a mistake at best.
+	for _, f := range []struct{ name, v string }{{"site-name", c.SiteName}, {"from", c.From}} {
+		if strings.ContainsFunc(f.v, unicode.IsControl) {
+			bad(f.name, errors.New("must be one line, without control characters"))
+		}
 	}
 	if !templates.ValidAccent(c.Accent) {
 		bad("accent", fmt.Errorf("%q is not a CSS hex colour such as #9b2c1f", c.Accent))
@@ -160,8 +172,10 @@ func newFlagSet(name string, out io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// newLogger logs text records to w from level up, with e-mail addresses
+// masked from info level up (see redacting).
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(redacting{slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})})
 }
 
 // origins drops the trailing slash people paste with an origin.

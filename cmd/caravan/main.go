@@ -34,6 +34,7 @@ const usage = `caravan: newsletter subscriptions and digests
   caravan subscribers export                      CSV to stdout
   caravan subscribers unsubscribe ADDR
   caravan migrate                                 apply database migrations
+  caravan migrate-to postgres://...               copy the SQLite database into a new PostgreSQL one
   caravan version
   caravan bench signup|digest|scale               benchmarks that print figures
 
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdServe(ctx, env, rest)
 	case "migrate":
 		return cmdMigrate(ctx, env, rest)
+	case "migrate-to":
+		return cmdMigrateTo(ctx, env, rest)
 	case "bench":
 		return cmdBench(ctx, env, rest)
 	case "version":

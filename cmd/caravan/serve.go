@@ -12,6 +12,7 @@ import (
 	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/feeds"
 	"github.com/caravan-news/caravan/server"
+	"github.com/caravan-news/caravan/store"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -52,7 +53,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	fmt.Fprintf(env.stdout, "Caravan listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
-	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "mail", mailTarget(cfg))
+	log.Info("listening", "addr", ln.Addr().String(), "database", store.Redact(cfg.Database), "mail", mailTarget(cfg))
 
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.run(workCtx) })

@@ -1,0 +1,119 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/caravan-news/caravan/store"
+)
+
+// SharedStore is what a worker needs of persistence to send runs together
+// with other processes on one database (PostgreSQL): see store.JoinRun.
+type SharedStore interface {
+	JoinRun(ctx context.Context, frequency string, slot time.Time, owner string, staleAfter time.Duration) (store.Run, bool, error)
+	ClaimDue(ctx context.Context, run store.Run, owner string, afterID int64, limit int, lease time.Duration) ([]store.Subscriber, error)
+	RenewClaims(ctx context.Context, runID int64, owner string, lease time.Duration) error
+	ReleaseClaims(ctx context.Context, runID int64, owner string) error
+	RemainingDue(ctx context.Context, run store.Run) (int, error)
+	CompleteRun(ctx context.Context, runID int64) (store.Run, bool, error)
+}
+
+// A shared run has no single owner. Every process that starts it joins it,
+// takes subscribers in batches under a lease (Worker.StaleAfter) that its
+// heartbeat renews, and sends them as an owned run would. When a process
+// finds nothing left to claim it waits for the others, taking over the claims
+// of any that dies once they expire, and the first to see every subscriber
+// with an outcome marks the run done. The exactly-once bound is the owned
+// run's: a process killed in the middle leaves at most one accepted but
+// unrecorded message per sending goroutine, which the taker sends again.
+
+// lease is how long a claim lasts unrenewed, and how long a silent run waits
+// to be taken over.
+func (w *Worker) lease() time.Duration { return orDefault(w.StaleAfter, 2*time.Minute) }
+
+// sharedPoll is how often a process with nothing left to claim looks again.
+const sharedPoll = 250 * time.Millisecond
+
+// produceShared is produce for a shared run: it claims subscribers instead of
+// paging through them, and returns complete once none is left without an
+// outcome, its own and the other processes' alike.
+func (w *Worker) produceShared(ctx context.Context, ss SharedStore, run store.Run, window []store.Article,
+	jobs chan<- job, results chan<- outcome) (complete bool, err error) {
+	after := int64(0)
+	for ctx.Err() == nil {
+		page, err := ss.ClaimDue(ctx, run, run.Owner, after, pageSize, w.lease())
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			return true, nil // done by another process: nobody is left
+		case err != nil && ctx.Err() != nil:
+			return false, nil
+		case err != nil:
+			return false, err
+		}
+		if len(page) > 0 {
+			if after, err = queue(ctx, run, window, page, jobs, results); err != nil {
+				return false, nil
+			}
+			continue
+		}
+		if after > 0 { // the end of the list: look again from its start for expired claims
+			after = 0
+			continue
+		}
+		left, err := ss.RemainingDue(ctx, run)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, nil
+			}
+			return false, err
+		}
+		if left == 0 {
+			return true, nil
+		}
+		// Others (or this process's own goroutines) still hold some: wait for
+		// their outcomes, or for their claims to expire.
+		t := time.NewTimer(sharedPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, nil
+		case <-t.C:
+		}
+	}
+	return false, nil
+}
+
+// queue records the subscribers of page with nothing new and hands the others
+// to the sending goroutines; it returns the last id, or ctx's error.
+func queue(ctx context.Context, run store.Run, window []store.Article, page []store.Subscriber,
+	jobs chan<- job, results chan<- outcome) (last int64, err error) {
+	for _, sub := range page {
+		last = sub.ID
+		sel := pick(window, sub, run.Cutoff)
+		if sel.Total == 0 {
+			results <- outcome{d: store.Delivery{SubscriberID: sub.ID, Status: store.DeliveryEmpty}}
+			continue
+		}
+		select {
+		case jobs <- job{sub: sub, sel: sel}:
+		case <-ctx.Done():
+			return last, ctx.Err()
+		}
+	}
+	return last, nil
+}
+
+// finishShared ends this process's part of a shared run: when nobody is left
+// it marks the run done (or finds it done), else it gives its unsent claims
+// back for the other processes, or the next start, to take at once.
+func (w *Worker) finishShared(ctx context.Context, ss SharedStore, run store.Run, complete bool) (store.Run, bool, error) {
+	if complete {
+		final, done, err := ss.CompleteRun(ctx, run.ID)
+		if err != nil {
+			return run, false, err
+		}
+		return final, done, nil
+	}
+	return run, false, ss.ReleaseClaims(ctx, run.ID, run.Owner)
+}

@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Shared runs: on PostgreSQL several processes send one run together. Each
+// joins the run (JoinRun), takes subscribers in batches (ClaimDue) under a
+// lease it renews while it lives (RenewClaims), records their outcomes as on
+// SQLite (RecordDeliveries, which spends the claims), and the process that
+// finds nobody left marks the run done (CompleteRun). A process that dies
+// leaves its claims to expire; any other then takes them over. The ledger
+// stays the judge of exactly once: a subscriber with an entry for the run is
+// never claimed again, so a temporary failure is left for the next run.
+
+// JoinRun creates the run of frequency at slot, with the cutoff now, or joins
+// the one there, for owner, a name unique to the caller. started is false only
+// when the run is done. A failed run runs again, with its original cutoff.
+// Every live process renews the run's heartbeat (RenewClaims): one silent for
+// staleAfter means they all stopped, so their claims are dropped at once.
+// The Run returned carries owner as its Owner: each process claims under its
+// own name.
+func (s *Store) JoinRun(ctx context.Context, frequency string, slot time.Time, owner string, staleAfter time.Duration) (run Run, started bool, err error) {
+	if !slices.Contains(Frequencies, frequency) {
+		return Run{}, false, fmt.Errorf("join run: %w", ErrFrequency)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCutoff(ctx, tx); err != nil {
+			return err
+		}
+		now := s.nowMS()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO digest_runs
+			(frequency, slot, cutoff, status, owner, heartbeat_at, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?)
+			ON CONFLICT (frequency, slot) DO NOTHING`, frequency, slot.UnixMilli(), now, owner, now, now); err != nil {
+			return err
+		}
+		run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs
+			WHERE frequency = ? AND slot = ?`+s.forUpdate(), frequency, slot.UnixMilli()))
+		if err != nil || run.Status == RunDone {
+			return err
+		}
+		started = true
+		if run.HeartbeatAt.UnixMilli() <= now-staleAfter.Milliseconds() {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM digest_claims WHERE run_id = ?`, run.ID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE digest_runs SET status = 'running', heartbeat_at = ?,
+			finished_at = NULL WHERE id = ?`, now, run.ID); err != nil {
+			return err
+		}
+		run.Status, run.HeartbeatAt, run.FinishedAt = RunRunning, ms(now), time.Time{}
+		return nil
+	})
+	if err != nil {
+		return Run{}, false, fmt.Errorf("join %s run of %s: %w", frequency, slot.Format(time.RFC3339), err)
+	}
+	run.Owner = owner
+	return run, started, nil
+}
+
+// ClaimDue leases to owner, for lease, up to limit subscribers with id above
+// afterID that run owes a digest and that nobody holds: no ledger entry for
+// the run, and no live claim. They come in id order. Claims are taken one
+// process at a time (the run's row is locked), so that processes claiming
+// together get different subscribers rather than collide. Paging on with the
+// last id keeps each claim short; a claim from 0 also finds the expired
+// claims of a process that died. A run no longer running is ErrConflict.
+func (s *Store) ClaimDue(ctx context.Context, run Run, owner string, afterID int64, limit int, lease time.Duration) ([]Subscriber, error) {
+	var out []Subscriber
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM digest_runs WHERE id = ?`+s.forUpdate(), run.ID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if status != RunRunning {
+			return fmt.Errorf("run is %s: %w", status, ErrConflict)
+		}
+		now := s.nowMS()
+		ids, err := collectIDs(tx.QueryContext(ctx, `INSERT INTO digest_claims (run_id, subscriber_id, owner, expires_at)
+			SELECT ?, s.id, ?, ? FROM subscribers s
+			WHERE s.status = 'active' AND s.frequency = ? AND s.id > ?
+			  AND COALESCE(s.confirmed_at, s.created_at) < ?
+			  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = ? AND d.subscriber_id = s.id)
+			  AND NOT EXISTS (SELECT 1 FROM digest_claims c
+				WHERE c.run_id = ? AND c.subscriber_id = s.id AND c.expires_at > ?)
+			ORDER BY s.id LIMIT ?
+			ON CONFLICT (run_id, subscriber_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+				WHERE digest_claims.expires_at <= ?
+			RETURNING subscriber_id`,
+			run.ID, owner, now+lease.Milliseconds(), run.Frequency, afterID, run.Cutoff.UnixMilli(),
+			run.ID, run.ID, now, limit, now))
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		slices.Sort(ids)
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers
+			WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			sub, err := scanSubscriber(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, sub)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim subscribers of run %d: %w", run.ID, err)
+	}
+	return out, nil
+}
+
+// RenewClaims tells other processes that owner still works on runID: it
+// renews the run's heartbeat and owner's claims for lease. A run no longer
+// running (done by another process) is ErrConflict.
+func (s *Store) RenewClaims(ctx context.Context, runID int64, owner string, lease time.Duration) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := s.nowMS()
+		res, err := tx.ExecContext(ctx, `UPDATE digest_runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`,
+			now, runID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("run is not running: %w", ErrConflict)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE digest_claims SET expires_at = ? WHERE run_id = ? AND owner = ?`,
+			now+lease.Milliseconds(), runID, owner)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("renew claims on run %d: %w", runID, err)
+	}
+	return nil
+}
+
+// ReleaseClaims gives up owner's claims on runID that have no outcome, so that
+// other processes take them at once: for a process that stops early.
+func (s *Store) ReleaseClaims(ctx context.Context, runID int64, owner string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM digest_claims WHERE run_id = ? AND owner = ?`, runID, owner)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release claims on run %d: %w", runID, err)
+	}
+	return nil
+}
+
+// RemainingDue counts the subscribers run owes a digest that have no outcome
+// yet, claimed or not.
+func (s *Store) RemainingDue(ctx context.Context, run Run) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM subscribers s `+remainingWhere,
+		run.Frequency, run.Cutoff.UnixMilli(), run.ID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("remaining subscribers of run %d: %w", run.ID, err)
+	}
+	return n, nil
+}
+
+const remainingWhere = `WHERE s.status = 'active' AND s.frequency = ?
+	AND COALESCE(s.confirmed_at, s.created_at) < ?
+	AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = ? AND d.subscriber_id = s.id)`
+
+// CompleteRun marks runID done if every subscriber it owes has an outcome,
+// and returns it as stored; done tells whether it is done now (by this call
+// or an earlier one). Any process of a shared run may call it.
+func (s *Store) CompleteRun(ctx context.Context, runID int64) (run Run, done bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE id = ?`+s.forUpdate(), runID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil || run.Status == RunDone {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscribers s `+remainingWhere,
+			run.Frequency, run.Cutoff.UnixMilli(), run.ID).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		now := s.nowMS()
+		if _, err := tx.ExecContext(ctx, `UPDATE digest_runs SET status = 'done', finished_at = ?, heartbeat_at = ?
+			WHERE id = ?`, now, now, runID); err != nil {
+			return err
+		}
+		run.Status, run.FinishedAt, run.HeartbeatAt = RunDone, ms(now), ms(now)
+		run.DurationMS = max(0, now-run.StartedAt.UnixMilli())
+		return nil
+	})
+	if err != nil {
+		return Run{}, false, fmt.Errorf("complete run %d: %w", runID, err)
+	}
+	return run, run.Status == RunDone, nil
+}
+
+// spendClaims deletes the claims of runID on the subscribers of ds, whose
+// outcomes the same transaction records: the ledger now keeps them from
+// being claimed again, and the claims table stays as small as the work in
+// flight, which keeps renewals cheap. Only shared runs claim, and only on
+// PostgreSQL; SQLite's single sender is spared the statement.
+func (s *Store) spendClaims(ctx context.Context, tx *sql.Tx, runID int64, ds []Delivery) error {
+	if !s.pg {
+		return nil
+	}
+	for start := 0; start < len(ds); start += copyPage {
+		chunk := ds[start:min(start+copyPage, len(ds))]
+		args := []any{runID}
+		for _, d := range chunk {
+			args = append(args, d.SubscriberID)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM digest_claims WHERE run_id = ? AND subscriber_id IN (`+
+			placeholders(len(chunk))+`)`, args...); err != nil {
+			return fmt.Errorf("spend claims: %w", err)
+		}
+	}
+	return nil
+}
