@@ -185,6 +185,14 @@ func (r *recorder) heartbeat(ctx context.Context) {
 	if r.lost != nil || r.err != nil {
 		return
 	}
+	if r.w.Shared != nil {
+		// A shared run done meanwhile needs no stopping: its next claim finds nobody left.
+		err := r.w.Shared.RenewClaims(ctx, r.run.ID, r.run.Owner, r.w.lease())
+		if err != nil && !errors.Is(err, store.ErrConflict) {
+			r.log.Warn("digest run heartbeat", "err", err)
+		}
+		return
+	}
 	err := r.w.Store.Heartbeat(ctx, r.run.ID, r.run.Owner)
 	switch {
 	case errors.Is(err, store.ErrConflict):

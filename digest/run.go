@@ -48,6 +48,10 @@ type Worker struct {
 	Workers int     // messages in flight at once (default mailer.DefaultWorkers); match the mailer's connections
 	Rate    float64 // messages per second, at most; 0 means no ceiling
 	Log     *slog.Logger
+	// Shared, when set, sends each run together with the other processes on
+	// the same database, through it (PostgreSQL: see shared.go). Unset, one
+	// process owns a run and the others leave it alone.
+	Shared SharedStore
 
 	Tries      int           // attempts per message within a run (default 3)
 	Backoff    time.Duration // wait after the first failed attempt, doubling after each (default 2s)
@@ -84,6 +88,9 @@ func (w *Worker) Run(ctx context.Context, frequency string, slot time.Time) (Run
 func (w *Worker) Begin(ctx context.Context, frequency string, slot time.Time) (run store.Run, started bool, err error) {
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])
+	if w.Shared != nil {
+		return w.Shared.JoinRun(ctx, frequency, slot, owner, w.lease())
+	}
 	return w.Store.StartRun(ctx, frequency, slot, owner, orDefault(w.StaleAfter, 2*time.Minute))
 }
 
@@ -94,7 +101,10 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	bg := context.WithoutCancel(ctx) // for the writes that must happen even after ctx ends
 	window, err := w.window(ctx, run)
 	if err != nil {
-		_, ferr := w.Store.FinishRun(bg, run.ID, run.Owner, store.RunFailed)
+		var ferr error
+		if w.Shared == nil { // a shared run is left running for the others: this process claimed nothing
+			_, ferr = w.Store.FinishRun(bg, run.ID, run.Owner, store.RunFailed)
+		}
 		return RunResult{Run: run, Started: true}, errors.Join(err, ferr)
 	}
 	log.Info("digest run started", "cutoff", run.Cutoff, "candidate_articles", len(window),
@@ -118,7 +128,11 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	for range workers {
 		wg.Go(func() { s.loop(take, jobs) })
 	}
-	complete, perr := w.produce(take, run, window, jobs, results)
+	produce := w.produce
+	if w.Shared != nil {
+		produce = w.produceShared
+	}
+	complete, perr := produce(take, run, window, jobs, results)
 	close(jobs)
 	wg.Wait()
 	close(results)
@@ -126,6 +140,9 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 
 	res := RunResult{Run: run, Started: true, This: rec.counts, Duration: time.Since(began)}
 	res.Complete = complete && perr == nil && s.skipped.Load() == 0 && rec.err == nil && rec.lost == nil
+	if w.Shared != nil {
+		return w.endShared(bg, log, res, rec, perr)
+	}
 	if rec.lost != nil {
 		log.Warn("digest run taken over by another process", "err", rec.lost)
 		return res, rec.lost

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/caravan-news/caravan/store"
@@ -38,8 +39,9 @@ const sharedPoll = 250 * time.Millisecond
 // produceShared is produce for a shared run: it claims subscribers instead of
 // paging through them, and returns complete once none is left without an
 // outcome, its own and the other processes' alike.
-func (w *Worker) produceShared(ctx context.Context, ss SharedStore, run store.Run, window []store.Article,
+func (w *Worker) produceShared(ctx context.Context, run store.Run, window []store.Article,
 	jobs chan<- job, results chan<- outcome) (complete bool, err error) {
+	ss := w.Shared
 	after := int64(0)
 	for ctx.Err() == nil {
 		page, err := ss.ClaimDue(ctx, run, run.Owner, after, pageSize, w.lease())
@@ -104,16 +106,25 @@ func queue(ctx context.Context, run store.Run, window []store.Article, page []st
 	return last, nil
 }
 
-// finishShared ends this process's part of a shared run: when nobody is left
-// it marks the run done (or finds it done), else it gives its unsent claims
-// back for the other processes, or the next start, to take at once.
-func (w *Worker) finishShared(ctx context.Context, ss SharedStore, run store.Run, complete bool) (store.Run, bool, error) {
-	if complete {
-		final, done, err := ss.CompleteRun(ctx, run.ID)
-		if err != nil {
-			return run, false, err
+// endShared ends this process's part of a shared run, res being its result
+// so far: when nobody is left it marks the run done (or finds it done), else
+// it gives its unsent claims back, for the other processes or the next start
+// to take at once. The run stays running for them.
+func (w *Worker) endShared(ctx context.Context, log *slog.Logger, res RunResult, rec *recorder, perr error) (RunResult, error) {
+	var err error
+	if res.Complete {
+		var final store.Run
+		var done bool
+		if final, done, err = w.Shared.CompleteRun(ctx, res.Run.ID); err == nil {
+			res.Run = final
 		}
-		return final, done, nil
+		res.Complete = done
+	} else {
+		err = w.Shared.ReleaseClaims(ctx, res.Run.ID, res.Run.Owner)
 	}
-	return run, false, ss.ReleaseClaims(ctx, run.ID, run.Owner)
+	c := rec.counts
+	log.Info("digest run stopped", "status", res.Run.Status, "sent", c.Sent, "skipped_empty", c.SkippedEmpty,
+		"failed_temp", c.FailedTemp, "failed_perm", c.FailedPerm, "duration", res.Duration.Round(time.Millisecond),
+		"shared", true)
+	return res, errors.Join(perr, rec.err, err)
 }

@@ -258,7 +258,11 @@ func benchWorker(st *store.Store, smtpURL string, workers int) (*digest.Worker, 
 		return nil, nil, err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return &digest.Worker{Store: st, Sender: snd, Compose: comp, Workers: workers, Log: log}, snd, nil
+	w := &digest.Worker{Store: st, Sender: snd, Compose: comp, Workers: workers, Log: log}
+	if st.Postgres() {
+		w.Shared = st // as caravan serve runs it there
+	}
+	return w, snd, nil
 }
 
 // writeMemProfile writes the allocations made so far to path.

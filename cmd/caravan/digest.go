@@ -13,9 +13,14 @@ import (
 )
 
 // digestWorker is the digest sender, configured as the settings say.
+// On PostgreSQL the processes on the database send each run together.
 func (p *parts) digestWorker() *digest.Worker {
-	return &digest.Worker{Store: p.store, Sender: p.mail, Compose: p.compose, Workers: p.cfg.SendWorkers,
-		Rate: p.cfg.SendRate, Log: p.log}
+	w := &digest.Worker{Store: p.store, Sender: p.mail, Compose: p.compose, Workers: p.cfg.SendWorkers,
+		Rate: p.cfg.SendRate, Log: p.log, StaleAfter: p.cfg.DigestLease}
+	if p.store.Postgres() {
+		w.Shared = p.store
+	}
+	return w
 }
 
 // schedule is when the digests go out.
