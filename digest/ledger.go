@@ -20,11 +20,11 @@ type outcome struct {
 	done chan<- error
 }
 
-// recorder writes the outcomes of a run to the ledger. It commits as soon as
-// it has something, in one transaction with whatever arrived meanwhile: the
-// sending goroutines wait for their previous message's write, so batches form
-// by themselves under load and nobody waits for a timer. Every second it
-// renews the run's heartbeat; every Progress it logs the counts.
+// recorder writes the outcomes of a run to the ledger, in one transaction
+// with those that arrive within linger of the first (see gather): the sending
+// goroutines wait for their previous message's write, so batches form by
+// themselves under load. Every second it renews the run's heartbeat; every
+// Progress it logs the counts.
 type recorder struct {
 	w       *Worker
 	run     store.Run
@@ -33,7 +33,7 @@ type recorder struct {
 	counts  store.RunCounts
 	err     error // the ledger could not be written: the run stops
 	lost    error // another process took the run over: the run stops, outcomes are still written
-	senders int
+	senders int   // the sending goroutines: no batch holds more of their outcomes
 }
 
 func (r *recorder) loop(ctx context.Context, results <-chan outcome) {
@@ -67,10 +67,11 @@ func (r *recorder) loop(ctx context.Context, results <-chan outcome) {
 	}
 }
 
-// gather adds to batch the outcomes that arrive within linger of the first,
-// up to maxBatch, and commits earlier when every sending goroutine has an
-// outcome in the batch: none of them can send again before the commit, so
-// nothing more is coming but empties. closed tells whether results was closed.
+// gather adds to batch, which holds the first outcome of a transaction, the
+// outcomes that arrive within linger of it, up to maxBatch: a commit costs
+// several times what a row does, so a little patience pays. It stops waiting
+// once every sending goroutine has an outcome in the batch, since none of
+// them sends again before the commit. closed tells whether results was closed.
 func (r *recorder) gather(results <-chan outcome, batch []outcome) (_ []outcome, closed bool) {
 	waiting := 0
 	for _, o := range batch {
@@ -78,28 +79,9 @@ func (r *recorder) gather(results <-chan outcome, batch []outcome) (_ []outcome,
 			waiting++
 		}
 	}
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	timer := time.NewTimer(linger)
+	defer timer.Stop()
 	for len(batch) < maxBatch && waiting < r.senders {
-		select {
-		case o, ok := <-results:
-			if !ok {
-				return batch, true
-			}
-			batch = append(batch, o)
-			if o.done != nil {
-				waiting++
-			}
-			continue
-		default:
-		}
-		if timer == nil {
-			timer = time.NewTimer(linger)
-		}
 		select {
 		case o, ok := <-results:
 			if !ok {
@@ -116,24 +98,11 @@ func (r *recorder) gather(results <-chan outcome, batch []outcome) (_ []outcome,
 	return batch, false
 }
 
+// linger is how long the recorder waits for more outcomes before a commit.
+// A sending goroutine waits at most this long more for its previous message
+// to be recorded; under load, when the goroutines take turns, batches grow
+// from one or two outcomes to about half the goroutines.
 const linger = time.Millisecond
-
-// drain adds to batch the outcomes already waiting, up to maxBatch; closed
-// tells whether results was closed meanwhile.
-func drain(results <-chan outcome, batch []outcome) (_ []outcome, closed bool) {
-	for len(batch) < maxBatch {
-		select {
-		case o, ok := <-results:
-			if !ok {
-				return batch, true
-			}
-			batch = append(batch, o)
-		default:
-			return batch, false
-		}
-	}
-	return batch, false
-}
 
 // flush writes batch, trying a few times, and tells the waiting senders.
 func (r *recorder) flush(ctx context.Context, batch []outcome) {

@@ -14,6 +14,8 @@ import (
 type SharedStore interface {
 	JoinRun(ctx context.Context, frequency string, slot time.Time, owner string, staleAfter time.Duration) (store.Run, bool, error)
 	ClaimDue(ctx context.Context, run store.Run, owner string, afterID int64, limit int, lease time.Duration) ([]store.Subscriber, error)
+	ClaimExpired(ctx context.Context, run store.Run, owner string, limit int, lease time.Duration) ([]store.Subscriber, error)
+	OpenClaims(ctx context.Context, run store.Run) (int, error)
 	RenewClaims(ctx context.Context, runID int64, owner string, lease time.Duration) error
 	ReleaseClaims(ctx context.Context, runID int64, owner string) error
 	RemainingDue(ctx context.Context, run store.Run) (int, error)
@@ -37,14 +39,19 @@ func (w *Worker) lease() time.Duration { return orDefault(w.StaleAfter, 2*time.M
 const sharedPoll = 250 * time.Millisecond
 
 // produceShared is produce for a shared run: it claims subscribers instead of
-// paging through them, and returns complete once none is left without an
+// paging through them, then takes over the claims of processes that died, and
+// returns complete once no claim is open and no subscriber is left without an
 // outcome, its own and the other processes' alike.
 func (w *Worker) produceShared(ctx context.Context, run store.Run, window []store.Article,
 	jobs chan<- job, results chan<- outcome) (complete bool, err error) {
 	ss := w.Shared
-	after := int64(0)
+	after := int64(0) // the last id this process claimed walking forward
 	for ctx.Err() == nil {
 		page, err := ss.ClaimDue(ctx, run, run.Owner, after, pageSize, w.lease())
+		forward := len(page) > 0
+		if err == nil && !forward {
+			page, err = ss.ClaimExpired(ctx, run, run.Owner, pageSize, w.lease())
+		}
 		switch {
 		case errors.Is(err, store.ErrConflict):
 			return true, nil // done by another process: nobody is left
@@ -54,27 +61,30 @@ func (w *Worker) produceShared(ctx context.Context, run store.Run, window []stor
 			return false, err
 		}
 		if len(page) > 0 {
-			if after, err = queue(ctx, run, window, page, jobs, results); err != nil {
+			last, err := queue(ctx, run, window, page, jobs, results)
+			if err != nil {
 				return false, nil
+			}
+			if forward {
+				after = last
 			}
 			continue
 		}
-		if after > 0 { // the end of the list: look again from its start for expired claims
-			after = 0
-			continue
+		// Nothing to claim: wait for the claims still open, this process's own included.
+		open, err := ss.OpenClaims(ctx, run)
+		if err == nil && open == 0 {
+			var left int
+			if left, err = ss.RemainingDue(ctx, run); err == nil && left == 0 {
+				return true, nil
+			}
+			after = 0 // someone passed over as claimed was never served: look again from the start
 		}
-		left, err := ss.RemainingDue(ctx, run)
 		if err != nil {
 			if ctx.Err() != nil {
 				return false, nil
 			}
 			return false, err
 		}
-		if left == 0 {
-			return true, nil
-		}
-		// Others (or this process's own goroutines) still hold some: wait for
-		// their outcomes, or for their claims to expire.
 		t := time.NewTimer(sharedPoll)
 		select {
 		case <-ctx.Done():

@@ -14,15 +14,16 @@ import (
 // lease it renews while it lives (RenewClaims), records their outcomes as on
 // SQLite (RecordDeliveries, which spends the claims), and the process that
 // finds nobody left marks the run done (CompleteRun). A process that dies
-// leaves its claims to expire; any other then takes them over. The ledger
-// stays the judge of exactly once: a subscriber with an entry for the run is
-// never claimed again, so a temporary failure is left for the next run.
+// leaves its claims to expire; any other then takes them over (ClaimExpired).
+// A transaction that locks both the run's row and claims takes the row first.
+// The ledger stays the judge of exactly once: a subscriber with an entry for
+// the run is never claimed again, so a temporary failure is left for the next run.
 
 // JoinRun creates the run of frequency at slot, with the cutoff now, or joins
 // the one there, for owner, a name unique to the caller. started is false only
 // when the run is done. A failed run runs again, with its original cutoff.
 // Every live process renews the run's heartbeat (RenewClaims): one silent for
-// staleAfter means they all stopped, so their claims are dropped at once.
+// staleAfter means they all stopped, so their claims expire at once.
 // The Run returned carries owner as its Owner: each process claims under its
 // own name.
 func (s *Store) JoinRun(ctx context.Context, frequency string, slot time.Time, owner string, staleAfter time.Duration) (run Run, started bool, err error) {
@@ -46,7 +47,7 @@ func (s *Store) JoinRun(ctx context.Context, frequency string, slot time.Time, o
 		}
 		started = true
 		if run.HeartbeatAt.UnixMilli() <= now-staleAfter.Milliseconds() {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM digest_claims WHERE run_id = ?`, run.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE digest_claims SET expires_at = 0 WHERE run_id = ?`, run.ID); err != nil {
 				return err
 			}
 		}
@@ -69,21 +70,17 @@ func (s *Store) JoinRun(ctx context.Context, frequency string, slot time.Time, o
 // the run, and no live claim. They come in id order. Claims are taken one
 // process at a time (the run's row is locked), so that processes claiming
 // together get different subscribers rather than collide. Paging on with the
-// last id keeps each claim short; a claim from 0 also finds the expired
-// claims of a process that died. A run no longer running is ErrConflict.
+// last id keeps each claim short; the claims of a process that died are
+// found by ClaimExpired. A run no longer running is ErrConflict.
+//
+// The claim is looked up as a scalar subquery rather than NOT EXISTS: that
+// keeps PostgreSQL to the claims' primary key per row even while the
+// table's statistics, churned by the run, are stale.
 func (s *Store) ClaimDue(ctx context.Context, run Run, owner string, afterID int64, limit int, lease time.Duration) ([]Subscriber, error) {
 	var out []Subscriber
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM digest_runs WHERE id = ?`+s.forUpdate(), run.ID).Scan(&status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
+		if err := s.lockRunning(ctx, tx, run.ID); err != nil {
 			return err
-		}
-		if status != RunRunning {
-			return fmt.Errorf("run is %s: %w", status, ErrConflict)
 		}
 		now := s.nowMS()
 		ids, err := collectIDs(tx.QueryContext(ctx, `INSERT INTO digest_claims (run_id, subscriber_id, owner, expires_at)
@@ -91,41 +88,112 @@ func (s *Store) ClaimDue(ctx context.Context, run Run, owner string, afterID int
 			WHERE s.status = 'active' AND s.frequency = ? AND s.id > ?
 			  AND COALESCE(s.confirmed_at, s.created_at) < ?
 			  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = ? AND d.subscriber_id = s.id)
-			  AND NOT EXISTS (SELECT 1 FROM digest_claims c
-				WHERE c.run_id = ? AND c.subscriber_id = s.id AND c.expires_at > ?)
+			  AND COALESCE((SELECT c.expires_at FROM digest_claims c
+				WHERE c.run_id = ? AND c.subscriber_id = s.id), 0) <= ?
 			ORDER BY s.id LIMIT ?
 			ON CONFLICT (run_id, subscriber_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
 				WHERE digest_claims.expires_at <= ?
 			RETURNING subscriber_id`,
 			run.ID, owner, now+lease.Milliseconds(), run.Frequency, afterID, run.Cutoff.UnixMilli(),
 			run.ID, run.ID, now, limit, now))
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		slices.Sort(ids)
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			args[i] = id
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers
-			WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			sub, err := scanSubscriber(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, sub)
-		}
-		return rows.Err()
+		out, err = subscribersByID(ctx, tx, ids)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim subscribers of run %d: %w", run.ID, err)
 	}
 	return out, nil
+}
+
+// lockRunning locks the row of a run, so that claims are taken one process at
+// a time, and checks that it is running: a run done is ErrConflict.
+func (s *Store) lockRunning(ctx context.Context, tx *sql.Tx, runID int64) error {
+	var status string
+	err := tx.QueryRowContext(ctx, `SELECT status FROM digest_runs WHERE id = ?`+s.forUpdate(), runID).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if status != RunRunning {
+		return fmt.Errorf("run is %s: %w", status, ErrConflict)
+	}
+	return nil
+}
+
+// ClaimExpired takes over, for owner, up to limit claims of run that expired
+// (their process died) or were given back, without an outcome. Claims on
+// subscribers the run no longer owes a digest (they left, or changed their
+// frequency) are dropped, since nobody will ever record them. A run no longer
+// running is ErrConflict.
+func (s *Store) ClaimExpired(ctx context.Context, run Run, owner string, limit int, lease time.Duration) ([]Subscriber, error) {
+	var out []Subscriber
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.lockRunning(ctx, tx, run.ID); err != nil {
+			return err
+		}
+		now := s.nowMS()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM digest_claims WHERE run_id = ? AND expires_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = digest_claims.subscriber_id
+				AND s.status = 'active' AND s.frequency = ?)`, run.ID, now, run.Frequency); err != nil {
+			return err
+		}
+		ids, err := collectIDs(tx.QueryContext(ctx, `UPDATE digest_claims SET owner = ?, expires_at = ?
+			WHERE run_id = ? AND subscriber_id IN (SELECT c.subscriber_id FROM digest_claims c
+				WHERE c.run_id = ? AND c.expires_at <= ?
+				  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = c.run_id AND d.subscriber_id = c.subscriber_id)
+				ORDER BY c.subscriber_id LIMIT ?`+s.skipLocked()+`)
+			RETURNING subscriber_id`, owner, now+lease.Milliseconds(), run.ID, run.ID, now, limit))
+		if err != nil {
+			return err
+		}
+		out, err = subscribersByID(ctx, tx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("take over claims of run %d: %w", run.ID, err)
+	}
+	return out, nil
+}
+
+// OpenClaims counts the claims of run, live or not, whose subscriber has no
+// outcome yet: the work some process has taken and not finished.
+func (s *Store) OpenClaims(ctx context.Context, run Run) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM digest_claims c WHERE c.run_id = ?
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = c.run_id AND d.subscriber_id = c.subscriber_id)`,
+		run.ID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("open claims of run %d: %w", run.ID, err)
+	}
+	return n, nil
+}
+
+// subscribersByID reads the subscribers with ids, in id order.
+func subscribersByID(ctx context.Context, tx *sql.Tx, ids []int64) ([]Subscriber, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	slices.Sort(ids)
+	rows, err := tx.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers
+		WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Subscriber
+	for rows.Next() {
+		sub, err := scanSubscriber(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub)
+	}
+	return out, rows.Err()
 }
 
 // RenewClaims tells other processes that owner still works on runID: it
@@ -152,11 +220,13 @@ func (s *Store) RenewClaims(ctx context.Context, runID int64, owner string, leas
 	return nil
 }
 
-// ReleaseClaims gives up owner's claims on runID that have no outcome, so that
-// other processes take them at once: for a process that stops early.
+// ReleaseClaims gives up owner's claims on runID, so that other processes
+// take over those without an outcome at once (ClaimExpired): for a process
+// that stops early. The claims stay, expired, as the record that those
+// subscribers are owed their digest.
 func (s *Store) ReleaseClaims(ctx context.Context, runID int64, owner string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM digest_claims WHERE run_id = ? AND owner = ?`, runID, owner)
+		_, err := tx.ExecContext(ctx, `UPDATE digest_claims SET expires_at = 0 WHERE run_id = ? AND owner = ?`, runID, owner)
 		return err
 	})
 	if err != nil {

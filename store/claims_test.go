@@ -244,3 +244,50 @@ func TestStartRunRace(t *testing.T) {
 		t.Fatalf("%d processes took the stale run over", n)
 	}
 }
+
+// The claims of a process that died are found without walking the list: they
+// are taken over once expired, or dropped when their subscriber left since;
+// OpenClaims counts what is taken and unfinished.
+func TestClaimExpiredTakesOverOrDrops(t *testing.T) {
+	s, c := newStore(t)
+	ctx := context.Background()
+	var subs []store.Subscriber
+	for i := range 4 {
+		subs = append(subs, activeSub(t, s, fmt.Sprintf("r%d@example.org", i), "daily"))
+	}
+	c.Add(time.Minute)
+	run, _, err := s.JoinRun(ctx, "daily", slot7, "dead", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ClaimDue(ctx, run, "dead", 0, 3, time.Minute); err != nil || len(got) != 3 {
+		t.Fatalf("dead claims %v %v", ids(got), err)
+	}
+	if n, err := s.OpenClaims(ctx, run); err != nil || n != 3 {
+		t.Fatalf("open claims %d %v", n, err)
+	}
+	if err := s.RecordDeliveries(ctx, run.ID, []store.Delivery{{SubscriberID: subs[0].ID, Status: store.DeliverySent}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Unsubscribe(ctx, subs[1].ID, store.ChannelLink); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.OpenClaims(ctx, run); n != 2 {
+		t.Fatalf("open claims after one outcome: %d", n)
+	}
+	if got, err := s.ClaimExpired(ctx, run, "live", 10, time.Minute); err != nil || len(got) != 0 {
+		t.Fatalf("live claims taken over: %v %v", ids(got), err)
+	}
+	c.Add(time.Minute)
+	got, err := s.ClaimExpired(ctx, run, "live", 10, time.Minute)
+	if err != nil || fmt.Sprint(ids(got)) != fmt.Sprint([]int64{subs[2].ID}) {
+		t.Fatalf("taken over %v %v, want only %d (the one who left is dropped)", ids(got), err, subs[2].ID)
+	}
+	if n, _ := s.OpenClaims(ctx, run); n != 1 {
+		t.Fatalf("open claims after the takeover: %d", n)
+	}
+	// The fourth was never claimed: walking forward finds it.
+	if rest, err := s.ClaimDue(ctx, run, "live", subs[2].ID, 10, time.Minute); err != nil || len(rest) != 1 || rest[0].ID != subs[3].ID {
+		t.Fatalf("rest %v %v", ids(rest), err)
+	}
+}

@@ -17,10 +17,10 @@ const (
 			heartbeat_at = ? WHERE id = ?`
 	ledgerPrevSQL = `SELECT s.email_key, COALESCE(d.status, '') FROM subscribers s
 		LEFT JOIN deliveries d ON d.run_id = ? AND d.subscriber_id = s.id WHERE s.id = ?`
-	ledgerInsertSQL = `INSERT INTO deliveries
-		(run_id, subscriber_id, status, message_id, articles, attempts, error, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (run_id, subscriber_id) DO UPDATE SET status = excluded.status,
+	ledgerInsertSQL  = ledgerInsertInto + `VALUES (?, ?, ?, ?, ?, ?, ?, ?)` + ledgerInsertRule
+	ledgerInsertInto = `INSERT INTO deliveries
+		(run_id, subscriber_id, status, message_id, articles, attempts, error, created_at) `
+	ledgerInsertRule = ` ON CONFLICT (run_id, subscriber_id) DO UPDATE SET status = excluded.status,
 			message_id = excluded.message_id, articles = excluded.articles,
 			attempts = deliveries.attempts + excluded.attempts, error = excluded.error, created_at = excluded.created_at
 		WHERE deliveries.status = 'failed_temp'`
@@ -44,24 +44,37 @@ func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery
 			return err
 		}
 		l := ledger{s: s, runID: runID, cutoff: cutoff, now: s.nowMS()}
-		if err := l.prepare(ctx, tx); err != nil {
-			return err
-		}
-		for _, d := range ds {
-			if err := l.record(ctx, tx, d); err != nil {
-				return fmt.Errorf("subscriber %d: %w", d.SubscriberID, err)
+		if s.pg { // a round trip per statement: see recordSet
+			if err := l.recordSet(ctx, tx, ds); err != nil {
+				return err
 			}
-		}
-		if err := s.spendClaims(ctx, tx, runID, ds); err != nil {
+		} else if err := l.recordEach(ctx, tx, ds); err != nil {
 			return err
 		}
 		c := l.counts
-		_, err := htx.ExecContext(ctx, ledgerCountsSQL,
-			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, l.now, runID)
-		return err
+		if _, err := htx.ExecContext(ctx, ledgerCountsSQL,
+			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, l.now, runID); err != nil {
+			return err
+		}
+		// After the run's row, as every transaction on claims locks them: in that
+		// order, no two processes of a shared run ever wait on each other in a circle.
+		return s.spendClaims(ctx, tx, runID, ds)
 	})
 	if err != nil {
 		return fmt.Errorf("record %d deliveries of run %d: %w", len(ds), runID, err)
+	}
+	return nil
+}
+
+// recordEach writes the outcomes one by one, through prepared statements.
+func (l *ledger) recordEach(ctx context.Context, tx *sql.Tx, ds []Delivery) error {
+	if err := l.prepare(ctx, tx); err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if err := l.record(ctx, tx, d); err != nil {
+			return fmt.Errorf("subscriber %d: %w", d.SubscriberID, err)
+		}
 	}
 	return nil
 }

@@ -3,12 +3,12 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 )
 
 // BenchmarkRecordDeliveries measures the ledger write of a digest run, by
@@ -17,7 +17,7 @@ func BenchmarkRecordDeliveries(b *testing.B) {
 	for _, size := range []int{1, 8, 64} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			ctx := context.Background()
-			s, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+			s, err := store.Open(ctx, storetest.DSN(b)) // SQLite, or PostgreSQL with CARAVAN_TEST_BACKEND=postgres
 			if err != nil {
 				b.Fatal(err)
 			}

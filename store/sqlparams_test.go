@@ -35,6 +35,7 @@ var dynamicSQL = map[string]string{
 	`insertPage: strings.Join(cols, ", ")`:          "column names read from the source table's own result",
 	`insertPage: row`:                               "a row of ? placeholders",
 	`resetSequences: t.name`:                        "table names from the fixed list of copied tables",
+	`insertSet: values`:                             "rows of ? placeholders, one per outcome",
 }
 
 // TestSQLIsBuiltOnlyWithParameters reads the store's source: wherever a SQL

@@ -30,8 +30,8 @@ func (p *parts) schedule() digest.Schedule {
 
 // cmdDigestSend runs (or resumes) the digest of the current slot of a
 // frequency, for system cron. Running it again in the same slot sends nothing;
-// a run in progress in another process is left to it. The exit code is
-// non-zero only when the run failed.
+// a run in progress in another process is left to it on SQLite, and shared
+// with it on PostgreSQL. The exit code is non-zero only when the run failed.
 func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet("digest send", env.stderr)
 	frequency := fs.String("frequency", "", "daily or weekly (required)")
