@@ -3,7 +3,6 @@ package digest
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,17 +13,7 @@ import (
 )
 
 // clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type clock = storetest.Clock
 
 // t0 is when every test starts: 27 November 2026, 08:00 in Paris.
 var t0 = time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC)
@@ -38,7 +27,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c := &clock{t: t0}
+	c := storetest.NewClock(t0)
 	st := storetest.Open(t, store.WithClock(c.Now))
 	tpl, err := templates.Load()
 	if err != nil {

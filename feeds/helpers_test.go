@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,23 +12,13 @@ import (
 	"github.com/caravan-news/caravan/store/storetest"
 )
 
-// clock is a settable time source for the store.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is a settable time source.
+type clock = storetest.Clock
 
 // openStore opens a real store (SQLite, or PostgreSQL: see storetest) with a test clock.
 func openStore(t *testing.T) (*store.Store, *clock) {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC))
 	s := storetest.Open(t, store.WithClock(c.Now))
 	return s, c
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,17 +29,7 @@ func (k testKey) Check(token string) bool {
 }
 
 // testClock is a settable time source.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type testClock = storetest.Clock
 
 // leaveEnv is the real server, with the admin API and /metrics, on a real
 // SQLite file and the real templates.
@@ -54,7 +43,7 @@ type leaveEnv struct {
 
 func newLeaveEnv(t *testing.T) *leaveEnv {
 	t.Helper()
-	c := &testClock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	st := storetest.Open(t, store.WithClock(c.Now))
 	tpl, err := templates.Load()
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // tables that another part of Caravan fills.
 func storeFile(t *testing.T) (*store.Store, string) {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	return storetest.OpenDSN(t, store.WithClock(c.Now))
 }
 

@@ -19,7 +19,7 @@ import (
 func TestCopySQLiteToPostgres(t *testing.T) {
 	target := storetest.PostgresSchema(t)
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	src := filepath.Join(t.TempDir(), "caravan.db")
 	s, err := store.Open(ctx, src, store.WithClock(c.Now))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +12,14 @@ import (
 	"github.com/caravan-news/caravan/store/storetest"
 )
 
-// clock is a settable time source for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is a settable time source.
+type clock = storetest.Clock
 
 // newStore opens a fresh database with a test clock: SQLite in t.TempDir(),
 // or PostgreSQL with CARAVAN_TEST_BACKEND=postgres (see storetest).
 func newStore(t *testing.T) (*store.Store, *clock) {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	return storetest.Open(t, store.WithClock(c.Now)), c
 }
 
