@@ -128,6 +128,9 @@ func resolve(v func(string) string) (*config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(v("log-level"))); err != nil {
 		bad("log-level", err)
 	}
+	if c.Database == "" {
+		bad("database", errors.New("want a SQLite file path or a postgres:// URL"))
+	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("base-url", errors.New("want an absolute http(s) URL such as https://news.example.org"))
 	}

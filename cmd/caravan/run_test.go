@@ -225,6 +225,7 @@ func TestSignupConfirmThroughSMTP(t *testing.T) {
 func TestBadConfigurationIsAClearError(t *testing.T) {
 	cases := map[string][]string{
 		"workers":  {"--send-workers", "zero"},
+		"database": {"--database", ""},
 		"timezone": {"--timezone", "Mars/Olympus"},
 		"base-url": {"--base-url", "localhost"},
 		"smtp":     {"--smtp-url", "smtp://127.0.0.1:25?tls=maybe"},
