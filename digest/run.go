@@ -198,18 +198,8 @@ func (w *Worker) produce(ctx context.Context, run store.Run, window []store.Arti
 		if len(page) == 0 {
 			return true, nil
 		}
-		for _, sub := range page {
-			after = sub.ID
-			sel := pick(window, sub, run.Cutoff)
-			if sel.Total == 0 {
-				results <- outcome{d: store.Delivery{SubscriberID: sub.ID, Status: store.DeliveryEmpty}}
-				continue
-			}
-			select {
-			case jobs <- job{sub: sub, sel: sel}:
-			case <-ctx.Done():
-				return false, nil
-			}
+		if after, err = queue(ctx, run, window, page, jobs, results); err != nil {
+			return false, nil // cancelled: the run stops here and resumes later
 		}
 	}
 	return false, nil
