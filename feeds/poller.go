@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -178,11 +179,11 @@ func (p *Poller) poll(ctx context.Context, f store.Feed) Result {
 	res.Err = err
 	switch {
 	case err != nil:
-		p.log.Warn("feed poll failed", "feed_url", f.URL, "error", err)
+		p.log.Warn("feed poll failed", "feed_url", redact(f.URL), "error", err)
 	case res.New > 0 || res.Updated > 0:
-		p.log.Info("feed polled", "feed_url", f.URL, "new", res.New, "updated", res.Updated, "skipped", res.Skipped)
+		p.log.Info("feed polled", "feed_url", redact(f.URL), "new", res.New, "updated", res.Updated, "skipped", res.Skipped)
 	default:
-		p.log.Debug("feed polled", "feed_url", f.URL, "not_modified", res.NotModified, "skipped", res.Skipped)
+		p.log.Debug("feed polled", "feed_url", redact(f.URL), "not_modified", res.NotModified, "skipped", res.Skipped)
 	}
 	return res
 }
@@ -212,7 +213,7 @@ func (p *Poller) fetchAndStore(ctx context.Context, f store.Feed) (res Result, e
 	for _, it := range items {
 		if err := it.Normalize(); err != nil {
 			res.Skipped++
-			p.log.Warn("feed item skipped", "feed_url", f.URL, "guid", it.GUID, "error", err)
+			p.log.Warn("feed item skipped", "feed_url", redact(f.URL), "guid", it.GUID, "error", err)
 			continue
 		}
 		valid = append(valid, it)
@@ -222,4 +223,13 @@ func (p *Poller) fetchAndStore(ctx context.Context, f store.Feed) (res Result, e
 		return res, "", "", fmt.Errorf("store articles: %w", err)
 	}
 	return res, got.etag, got.lastModified, nil
+}
+
+// redact hides a password that a feed URL may carry before it reaches a log.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable feed URL)"
+	}
+	return u.Redacted()
 }
