@@ -19,7 +19,7 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	public := e.Group("", middleware.BodyLimit("64K"), crossOrigin(cfg.AllowedOrigins))
 	limited := rateLimit(cfg.RateLimit)
 
-	public.GET("/", handleSignupPage(pages))
+	public.GET("/", handleSignupPage(pages, cfg.AllowedOrigins))
 	public.GET("/embed", handleEmbed(pages, cfg.AllowedOrigins))
 	public.POST("/subscribe", handleSubscribe(d.Log, d.Store, pages, cfg.AllowedOrigins), limited)
 	public.GET("/thanks", handleThanks(pages))

@@ -154,12 +154,15 @@ func withParam(raw, k, v string) string {
 }
 
 // handleSignupPage shows the hosted signup page.
-func handleSignupPage(p pageRenderer) echo.HandlerFunc {
+func handleSignupPage(p pageRenderer, allowed []string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		loc := locale(c, "")
 		form := templates.SignupForm{Action: "/subscribe", All: store.Countries, Source: c.QueryParam("source")}
-		if cc, err := store.NormalizeCountries([]string{c.QueryParam("country")}); err == nil {
+		if cc, err := store.NormalizeCountries(c.QueryParams()["country"]); err == nil {
 			form.Countries = cc
+		}
+		if rt := c.QueryParam("return_to"); allowedOrigin(allowed, rt) {
+			form.ReturnTo = rt
 		}
 		return p.render(c, http.StatusOK, "signup", loc, "signup.title", form)
 	}

@@ -252,3 +252,22 @@ func TestConfirmLinks(t *testing.T) {
 		}
 	}
 }
+
+// The language link of the signup page keeps the reader's countries and the
+// article to return to.
+func TestLanguageLinkKeepsChoices(t *testing.T) {
+	env := newSignupEnv(t, server.Config{AllowedOrigins: []string{"https://news.example.org"}})
+	resp, err := http.Get(env.srv.URL + "/?lang=fr&country=kg&country=uz&return_to=https://news.example.org/a-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	want := `href="/?country=kg&amp;country=uz&amp;lang=en&amp;return_to=https%3A%2F%2Fnews.example.org%2Fa-1"`
+	if !strings.Contains(string(body), want) {
+		t.Fatalf("no %s in:\n%s", want, body)
+	}
+	if !strings.Contains(string(body), `name="return_to" value="https://news.example.org/a-1"`) {
+		t.Fatal("return_to not carried by the form")
+	}
+}

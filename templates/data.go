@@ -1,5 +1,10 @@
 package templates
 
+import (
+	htmltemplate "html/template"
+	"net/url"
+)
+
 // Site is how the pages present the newsletter's owner.
 type Site struct {
 	Name    string // shown in the header and in the consent text
@@ -39,4 +44,20 @@ type Message struct {
 	Action string // when set, a POST form with Button
 	Button string // catalogue key
 	Back   bool   // link back to the signup page
+}
+
+// LangURL is the address of the signup page in another language that keeps
+// the reader's choices so far: countries, source page and return address.
+func (f SignupForm) LangURL(lang string) htmltemplate.URL {
+	q := url.Values{"lang": {lang}}
+	if len(f.Countries) > 0 {
+		q["country"] = f.Countries
+	}
+	if f.Source != "" {
+		q.Set("source", f.Source)
+	}
+	if f.ReturnTo != "" {
+		q.Set("return_to", f.ReturnTo)
+	}
+	return htmltemplate.URL("/?" + q.Encode()) // built from url.Values: safe as a whole
 }
