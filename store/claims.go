@@ -35,13 +35,7 @@ func (s *Store) JoinRun(ctx context.Context, frequency string, slot time.Time, o
 			return err
 		}
 		now := s.nowMS()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO digest_runs
-			(frequency, slot, cutoff, status, owner, heartbeat_at, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?)
-			ON CONFLICT (frequency, slot) DO NOTHING`, frequency, slot.UnixMilli(), now, owner, now, now); err != nil {
-			return err
-		}
-		run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs
-			WHERE frequency = ? AND slot = ?`+s.forUpdate(), frequency, slot.UnixMilli()))
+		run, _, err = s.slotRun(ctx, tx, frequency, slot, owner, now)
 		if err != nil || run.Status == RunDone {
 			return err
 		}

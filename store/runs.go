@@ -82,19 +82,7 @@ func (s *Store) StartRun(ctx context.Context, frequency string, slot time.Time, 
 		// Read the clock inside the transaction: the write lock orders it after
 		// every article committed before, so nothing arrives "before" the cutoff later.
 		now := s.nowMS()
-		res, err := tx.ExecContext(ctx, `INSERT INTO digest_runs
-			(frequency, slot, cutoff, status, owner, heartbeat_at, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?)
-			ON CONFLICT (frequency, slot) DO NOTHING`, frequency, slot.UnixMilli(), now, owner, now, now)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			started = true
-		}
-		// FOR UPDATE on PostgreSQL: of two processes taking over a stale run at
-		// once, the second waits here and then finds the first's fresh heartbeat.
-		run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs
-			WHERE frequency = ? AND slot = ?`+s.forUpdate(), frequency, slot.UnixMilli()))
+		run, started, err = s.slotRun(ctx, tx, frequency, slot, owner, now)
 		if err != nil || started {
 			return err
 		}
@@ -114,6 +102,23 @@ func (s *Store) StartRun(ctx context.Context, frequency string, slot time.Time, 
 		return Run{}, false, fmt.Errorf("start %s run of %s: %w", frequency, slot.Format(time.RFC3339), err)
 	}
 	return run, started, nil
+}
+
+// slotRun inserts the run of frequency at slot, with cutoff now, unless it
+// exists, and returns the slot's run row, locked on PostgreSQL: of two
+// processes at the same slot, the second waits here for the first's commit.
+// created tells whether this call inserted it.
+func (s *Store) slotRun(ctx context.Context, tx *sql.Tx, frequency string, slot time.Time, owner string, now int64) (run Run, created bool, err error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO digest_runs
+		(frequency, slot, cutoff, status, owner, heartbeat_at, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?)
+		ON CONFLICT (frequency, slot) DO NOTHING`, frequency, slot.UnixMilli(), now, owner, now, now)
+	if err != nil {
+		return Run{}, false, err
+	}
+	n, _ := res.RowsAffected()
+	run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs
+		WHERE frequency = ? AND slot = ?`+s.forUpdate(), frequency, slot.UnixMilli()))
+	return run, n == 1, err
 }
 
 // Heartbeat tells other processes that owner still runs runID. It returns
