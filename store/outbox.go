@@ -36,8 +36,19 @@ func queueMail(ctx context.Context, tx sqlTx, now time.Time, kind string, subscr
 // lease: if the process dies before it reports, the message is due again then.
 func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) ([]OutboxMail, error) {
 	now := s.now()
+	// The sender loop asks every second; most of the time nothing is due, and a
+	// read answers that without taking the one write lock that signups need.
+	var due int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM outbox WHERE status = 'queued'
+		AND next_attempt_at <= ? LIMIT 1) AS due`, now.UnixMilli()).Scan(&due)
+	if err != nil {
+		return nil, fmt.Errorf("claim mail: %w", err)
+	}
+	if due == 0 {
+		return nil, nil
+	}
 	var out []OutboxMail
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		// On PostgreSQL several processes claim at once: each skips the rows
 		// another is claiming, and FOR UPDATE checks each row again as committed.
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1
