@@ -13,11 +13,13 @@ import (
 
 // T returns the message key in locale, falling back to French, then to the key itself.
 func T(locale, key string) string {
-	if m, ok := catalog[locale][key]; ok {
-		return m
-	}
-	if m, ok := catalog["fr"][key]; ok {
-		return m
+	for _, l := range []string{locale, "fr"} {
+		if m, ok := catalog[l][key]; ok {
+			return m
+		}
+		if m, ok := deskCatalog[l][key]; ok {
+			return m
+		}
 	}
 	return key
 }
@@ -59,8 +61,11 @@ var textFuncs = texttemplate.FuncMap(commonFuncs)
 
 // Keys lists the catalogue keys of locale, for tests that check both languages agree.
 func Keys(locale string) []string {
-	out := make([]string, 0, len(catalog[locale]))
+	out := make([]string, 0, len(catalog[locale])+len(deskCatalog[locale]))
 	for k := range catalog[locale] {
+		out = append(out, k)
+	}
+	for k := range deskCatalog[locale] {
 		out = append(out, k)
 	}
 	return out

@@ -33,6 +33,8 @@ const usage = `caravan: newsletter subscriptions and digests
   caravan subscribers import FILE.csv [--confirmed]   columns: email,countries,frequency,locale
   caravan subscribers export                      CSV to stdout
   caravan subscribers unsubscribe ADDR
+  caravan editors add EMAIL                       create an editor account for /admin (password read from stdin)
+  caravan editors list | remove EMAIL             see and remove editor accounts
   caravan migrate                                 apply database migrations
   caravan migrate-to postgres://...               copy the SQLite database into a new PostgreSQL one
   caravan version
@@ -102,6 +104,8 @@ func subcommand(name string) command {
 		return cmdDigestSend
 	case "digest preview":
 		return cmdDigestPreview
+	case "editors add", "editors list", "editors remove":
+		return cmdEditors(name[len("editors "):])
 	}
 	return nil
 }
