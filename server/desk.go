@@ -24,12 +24,14 @@ import (
 type deskStore interface {
 	editorAuth
 	auditor
+	deskDashboard
 }
 
 // DeskParts are the parts of the program the desk drives besides the store;
 // each may be nil, and the page that needs it then says it is unavailable.
 type DeskParts struct {
-	Zone *time.Location // of the times shown
+	Schedule NextRuns       // when the scheduled digests go next; may be nil
+	Zone     *time.Location // of the times shown
 }
 
 // sessionPolicy is how long a desk session lasts.
@@ -64,19 +66,31 @@ func (d deskRenderer) page(c echo.Context, status int, name, title, nav string, 
 	if t, ok := c.Get(csrfKey).(string); ok && page.CSRF == "" {
 		page.CSRF = t
 	}
+	page.Nonce, _ = c.Get(nonceKey).(string)
 	var buf bytes.Buffer
 	if err := d.pages.DeskPage(&buf, name, page); err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("Content-Security-Policy", deskCSP(rand.Text()))
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
+	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// deskHeaders gives every desk answer, redirects and errors included, the
+// desk's policy: never framed, no script but the page's own (by nonce).
+func deskHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		nonce := rand.Text()
+		c.Set(nonceKey, nonce)
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", deskCSP(nonce))
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
 }
 
 const (
 	refreshKey = "desk.refresh"
+	nonceKey   = "desk.nonce"
 	csrfKey    = "desk.csrf"
 )
 
@@ -116,13 +130,6 @@ func seeOther(c echo.Context, path, done string) error {
 func audit(ctx context.Context, st auditor, c echo.Context, action, subject, detail string) error {
 	s, _ := sessionOf(c)
 	return st.Audit(ctx, store.AuditEntry{Editor: s.Editor.Email, Action: action, Subject: subject, Detail: detail})
-}
-
-// handleDeskHome is the desk's front page.
-func handleDeskHome() echo.HandlerFunc {
-	return func(c echo.Context) error {
-		return seeOther(c, "/admin/audit", "")
-	}
 }
 
 // deskError shows an error on a desk page: msg when it is a catalogue key,

@@ -59,11 +59,11 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	// The editors' desk (desk_*.go): sign-in, then pages for editors with a session.
 	k := cookies{secure: strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")}
 	dr := deskRenderer{pages: d.Pages, site: cfg.Site, zone: d.Desk.Zone}
-	e.GET("/admin/login", handleLoginPage(dr, k))
-	e.POST("/admin/login", handleLogin(d.Store, dr, k), middleware.BodyLimit("64K"))
-	desk := e.Group("/admin", requireEditor(d.Store, k))
+	e.GET("/admin/login", handleLoginPage(dr, k), deskHeaders)
+	e.POST("/admin/login", handleLogin(d.Store, dr, k), deskHeaders, middleware.BodyLimit("64K"))
+	desk := e.Group("/admin", deskHeaders, requireEditor(d.Store, k))
 	desk.POST("/logout", handleLogout(d.Store, k), middleware.BodyLimit("64K"))
-	desk.GET("", handleDeskHome())
+	desk.GET("", handleDashboard(d.Store, d.Desk.Schedule, dr))
 	desk.GET("/audit", handleAuditPage(d.Store, dr))
 
 	e.GET("/healthz", handleHealth(d.Store))

@@ -23,6 +23,7 @@ type Desk struct {
 	Notice  string // a message already in the page's language, shown above the content
 	Refresh int    // seconds after which the page reloads itself (live progress); 0: never
 	Zone    *time.Location
+	Nonce   string // allows the page's own script under the Content-Security-Policy
 	Data    any
 }
 

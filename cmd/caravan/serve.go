@@ -44,7 +44,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: p.adminKey, Digests: digests,
-			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Zone: cfg.Timezone}})
+			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone}})
 	if err != nil {
 		return err
 	}
