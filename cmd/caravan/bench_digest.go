@@ -43,7 +43,7 @@ func benchScale(ctx context.Context, env cmdEnv, args []string) error {
 }
 
 func runBenchDigest(ctx context.Context, env cmdEnv, name string, n int, baseline bool, args []string) error {
-	fs := newFlagSet("bench "+name)
+	fs := newFlagSet("bench " + name)
 	o := benchDigestOptions{commandName: name}
 	fs.IntVar(&o.n, "n", n, "active subscribers to seed (about 70 % of them daily: the run sends to those)")
 	fs.IntVar(&o.workers, "workers", 8, "SMTP connections, and messages in flight")

@@ -14,7 +14,9 @@ type helpShown struct{ text string }
 
 func (h *helpShown) Error() string { return "help requested" }
 
-func isHelpFlag(arg string) bool { return slices.Contains([]string{"-h", "-help", "--help", "help"}, arg) }
+func isHelpFlag(arg string) bool {
+	return slices.Contains([]string{"-h", "-help", "--help", "help"}, arg)
+}
 
 // findCommand returns the command args begin with (two words before one)
 // and the arguments that follow its name, or nil.

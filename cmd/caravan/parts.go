@@ -14,13 +14,13 @@ import (
 
 // parts are the pieces every command builds from the configuration, wired explicitly.
 type parts struct {
-	cfg      *config
-	log      *slog.Logger
-	store    *store.Store
-	tpl      *templates.Set
-	links    *store.Signer
-	mail     mailer.Sender
-	compose  *digest.Composer
+	cfg     *config
+	log     *slog.Logger
+	store   *store.Store
+	tpl     *templates.Set
+	links   *store.Signer
+	mail    mailer.Sender
+	compose *digest.Composer
 }
 
 // build opens the store and builds the mail pipeline.
