@@ -23,6 +23,7 @@ func commands() []commandSpec {
 		{"admin token", "", "issue a new admin token (the old one stops working)", cmdAdminToken},
 		{"migrate", "", "apply database migrations", cmdMigrate},
 		{"migrate-to", "postgres://...", "copy the SQLite database into a new PostgreSQL one", cmdMigrateTo},
+		{"doctor", "[--resolver HOST:PORT]", "check SPF, DKIM, DMARC, MX, the relay and https; say what to fix", cmdDoctor},
 		{"bench", "signup|digest|scale|start", "benchmarks that print figures", cmdBench},
 		{"version", "", "print the version (also caravan --version)", nil},
 	}
