@@ -29,7 +29,11 @@ type Composer struct {
 	Location *time.Location // dates in mails
 	Links    *store.Signer
 	Tpl      *templates.Set
-	domain   string // of the sender: Message-IDs and List-Id are on it
+	// The readers' side (see archive.go, alerts.go): the public archive's
+	// address, empty when it is off, and the daily cap of alerts per reader.
+	ArchiveURL   string
+	AlertsPerDay int
+	domain       string // of the sender: Message-IDs and List-Id are on it
 }
 
 // NewComposer checks the sender address and returns a Composer.
