@@ -33,7 +33,7 @@ func TestConfirmQueuesOneWelcome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds(t, s) // the confirmation
+	kinds(t, s)   // the confirmation
 	for range 2 { // a second click on the link welcomes no one twice
 		if _, err := s.Confirm(ctx, res.SubscriberID); err != nil {
 			t.Fatal(err)
