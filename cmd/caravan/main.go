@@ -35,6 +35,7 @@ const usage = `caravan: newsletter subscriptions and digests
   caravan subscribers unsubscribe ADDR
   caravan migrate                                 apply database migrations
   caravan migrate-to postgres://...               copy the SQLite database into a new PostgreSQL one
+  caravan doctor [--resolver HOST:PORT]           checks SPF, DKIM, DMARC, MX, the relay and https; says what to fix
   caravan version
   caravan bench signup|digest|scale               benchmarks that print figures
 
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdMigrateTo(ctx, env, rest)
 	case "bench":
 		return cmdBench(ctx, env, rest)
+	case "doctor":
+		return cmdDoctor(ctx, env, rest)
 	case "version":
 		fmt.Fprintln(stdout, "caravan", version)
 		return nil
