@@ -229,6 +229,7 @@ func TestBadConfigurationIsAClearError(t *testing.T) {
 		"timezone": {"--timezone", "Mars/Olympus"},
 		"base-url": {"--base-url", "localhost"},
 		"smtp":     {"--smtp-url", "smtp://127.0.0.1:25?tls=maybe"},
+		"feedback": {"--feedback-id", "a:b"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
