@@ -11,12 +11,15 @@ import (
 // https base URL) and prints one line per check with what to fix. It fails unless
 // every check passes, so that it can gate a deployment.
 func cmdDoctor(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("doctor", env.stderr)
+	fs := newFlagSet("doctor")
 	resolver := fs.String("resolver", env.getenv("CARAVAN_DNS_RESOLVER"),
 		"DNS server host:port to ask (default: the first of /etc/resolv.conf) ($CARAVAN_DNS_RESOLVER)")
 	cfg, err := parseConfig(fs, args, env.getenv)
 	if err != nil {
 		return err
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = derivedBaseURL(cfg.Addr)
 	}
 	if *resolver == "" {
 		if *resolver, err = doctor.DefaultResolver(); err != nil {
