@@ -20,7 +20,11 @@ type Store interface {
 	csvPorter
 	bouncer
 	statsReader
+<<<<<<< HEAD
 	deskStore
+=======
+	manager
+>>>>>>> main
 }
 
 type subscriber interface {

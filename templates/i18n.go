@@ -17,6 +17,9 @@ func T(locale, key string) string {
 		if m, ok := catalog[l][key]; ok {
 			return m
 		}
+		if m, ok := readersCatalog[l][key]; ok {
+			return m
+		}
 		if m, ok := deskCatalog[l][key]; ok {
 			return m
 		}
@@ -52,6 +55,7 @@ var commonFuncs = map[string]any{
 	"tf":      Tf,
 	"country": CountryName,
 	"date":    Date,
+	"when":    DateTime,
 	"has":     func(list []string, v string) bool { return slices.Contains(list, v) },
 }
 
@@ -61,12 +65,11 @@ var textFuncs = texttemplate.FuncMap(commonFuncs)
 
 // Keys lists the catalogue keys of locale, for tests that check both languages agree.
 func Keys(locale string) []string {
-	out := make([]string, 0, len(catalog[locale])+len(deskCatalog[locale]))
-	for k := range catalog[locale] {
-		out = append(out, k)
-	}
-	for k := range deskCatalog[locale] {
-		out = append(out, k)
+	out := make([]string, 0, len(catalog[locale])+len(readersCatalog[locale])+len(deskCatalog[locale]))
+	for _, c := range []map[string]map[string]string{catalog, readersCatalog, deskCatalog} {
+		for k := range c[locale] {
+			out = append(out, k)
+		}
 	}
 	return out
 }

@@ -59,7 +59,11 @@ func (p *parts) init(ctx context.Context) error {
 		return err
 	}
 	p.compose, err = digest.NewComposer(p.cfg.From, p.cfg.BaseURL, p.cfg.SiteName, p.cfg.Accent, p.cfg.Timezone, p.links, p.tpl)
-	return err
+	if err != nil {
+		return err
+	}
+	p.compose.FeedbackID = p.cfg.FeedbackID
+	return nil
 }
 
 // baseURLKey is the setting where caravan serve records its public URL, so
