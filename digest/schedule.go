@@ -66,19 +66,3 @@ func Slot(spec string, loc *time.Location, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("cron spec %q never fired in the last five years", spec)
 }
 
-// Next returns the next time frequency's digest is due after now.
-func (s Schedule) Next(frequency string, now time.Time) (time.Time, error) {
-	spec, err := s.Spec(frequency)
-	if err != nil {
-		return time.Time{}, err
-	}
-	sched, err := cron.ParseStandard(spec)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("cron spec %q: %w", spec, err)
-	}
-	loc := s.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	return sched.Next(now.In(loc)), nil
-}

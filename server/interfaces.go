@@ -20,11 +20,8 @@ type Store interface {
 	csvPorter
 	bouncer
 	statsReader
-<<<<<<< HEAD
-	deskStore
-=======
 	manager
->>>>>>> main
+	deskStore
 }
 
 type subscriber interface {
