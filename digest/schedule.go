@@ -65,4 +65,3 @@ func Slot(spec string, loc *time.Location, now time.Time) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("cron spec %q never fired in the last five years", spec)
 }
-
