@@ -25,6 +25,7 @@ type deskStore interface {
 	editorAuth
 	auditor
 	deskDashboard
+	deskReaders
 }
 
 // DeskParts are the parts of the program the desk drives besides the store;

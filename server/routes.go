@@ -66,6 +66,12 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	desk := e.Group("/admin", deskHeaders, requireEditor(d.Store, k))
 	desk.POST("/logout", handleLogout(d.Store, k), middleware.BodyLimit("64K"))
 	desk.GET("", handleDashboard(d.Store, d.Desk.Schedule, dr))
+	desk.GET("/subscribers", handleReadersPage(d.Store, dr))
+	desk.GET("/subscribers/:id", handleReaderPage(d.Store, dr))
+	desk.POST("/subscribers/:id/unsubscribe", handleReaderUnsubscribe(d.Store), middleware.BodyLimit("64K"))
+	desk.POST("/subscribers/:id/erase", handleReaderErase(d.Store), middleware.BodyLimit("64K"))
+	desk.POST("/subscribers/:id/resend", handleReaderResend(d.Store), middleware.BodyLimit("64K"))
+	desk.POST("/subscribers/:id/choices", handleReaderChoices(d.Store), middleware.BodyLimit("64K"))
 	desk.GET("/audit", handleAuditPage(d.Store, dr))
 
 	e.GET("/healthz", handleHealth(d.Store))

@@ -23,6 +23,7 @@ type SubscriberFilter struct {
 	Status    string
 	Country   string // who gets this country's news: those who chose it, and those who chose none (all)
 	Frequency string
+	Locale    string
 	Query     string // part of the address, in any case
 	After     int64  // the cursor: only ids above it
 	Limit     int    // 1 to MaxPageSize; 0 means DefaultPageSize
@@ -50,6 +51,9 @@ func (s *Store) ListSubscribers(ctx context.Context, f SubscriberFilter) (Subscr
 	}
 	if f.Frequency != "" {
 		where, args = append(where, "frequency = ?"), append(args, f.Frequency)
+	}
+	if f.Locale != "" {
+		where, args = append(where, "locale = ?"), append(args, f.Locale)
 	}
 	if f.Query != "" {
 		where, args = append(where, `email_key LIKE ? ESCAPE '\'`), append(args, "%"+escapeLike(strings.ToLower(f.Query))+"%")
@@ -90,6 +94,8 @@ func (f SubscriberFilter) check() error {
 		return ErrCountry
 	case f.Frequency != "" && !slices.Contains(Frequencies, f.Frequency):
 		return ErrFrequency
+	case f.Locale != "" && !slices.Contains(Locales, f.Locale):
+		return ErrLocale
 	case f.Limit < 0 || f.Limit > MaxPageSize:
 		return fmt.Errorf("%w: limit must be between 1 and %d", ErrInvalid, MaxPageSize)
 	case f.After < 0:
