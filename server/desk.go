@@ -26,6 +26,7 @@ type deskStore interface {
 	auditor
 	deskDashboard
 	deskReaders
+	deskRuns
 }
 
 // DeskParts are the parts of the program the desk drives besides the store;

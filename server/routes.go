@@ -72,6 +72,10 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	desk.POST("/subscribers/:id/erase", handleReaderErase(d.Store), middleware.BodyLimit("64K"))
 	desk.POST("/subscribers/:id/resend", handleReaderResend(d.Store), middleware.BodyLimit("64K"))
 	desk.POST("/subscribers/:id/choices", handleReaderChoices(d.Store), middleware.BodyLimit("64K"))
+	desk.GET("/runs", handleRunsPage(d.Store, dr))
+	desk.GET("/runs/new", handleStartRunPage(d.Store, dr))
+	desk.POST("/runs", handleStartRun(d.Digests, d.Store), middleware.BodyLimit("64K"))
+	desk.GET("/runs/:id", handleRunPage(d.Store, dr))
 	desk.GET("/audit", handleAuditPage(d.Store, dr))
 
 	e.GET("/healthz", handleHealth(d.Store))
