@@ -24,6 +24,13 @@ func (w *Worker) Preview(ctx context.Context, email string, now time.Time) (Prev
 	if err != nil {
 		return Preview{}, fmt.Errorf("preview digest: %w", err)
 	}
+	return w.PreviewFor(ctx, sub, now)
+}
+
+// PreviewFor renders what sub would get now: a subscriber as stored, or one
+// made up from choices (the editors' desk previews any countries, frequency
+// and language), whose DigestSince says since when articles are new to them.
+func (w *Worker) PreviewFor(ctx context.Context, sub store.Subscriber, now time.Time) (Preview, error) {
 	p := Preview{Subscriber: sub, From: sub.DigestFrom(), Until: now}
 	window, err := w.Store.DigestArticles(ctx, p.From, now)
 	if err != nil {

@@ -27,11 +27,14 @@ type deskStore interface {
 	deskDashboard
 	deskReaders
 	deskRuns
+	deskArticles
 }
 
 // DeskParts are the parts of the program the desk drives besides the store;
 // each may be nil, and the page that needs it then says it is unavailable.
 type DeskParts struct {
+	Preview  Previewer      // digests rendered and test-sent; may be nil
+	Poller   FeedPoller     // polls the feeds now; nil when none is configured
 	Schedule NextRuns       // when the scheduled digests go next; may be nil
 	Zone     *time.Location // of the times shown
 }

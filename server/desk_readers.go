@@ -17,6 +17,7 @@ import (
 type deskReaders interface {
 	ListSubscribers(ctx context.Context, f store.SubscriberFilter) (store.SubscriberPage, error)
 	Subscriber(ctx context.Context, id int64) (store.Subscriber, error)
+	SubscriberByEmail(ctx context.Context, email string) (store.Subscriber, error)
 	SubscriberRecord(ctx context.Context, email string) (store.SubscriberRecord, error)
 	UnsubscribeEmail(ctx context.Context, email, channel string) (bool, error)
 	Erase(ctx context.Context, email string) (bool, error)

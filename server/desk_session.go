@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/caravan-news/caravan/store"
 )
@@ -76,7 +77,7 @@ func requireEditor(st editorAuth, k cookies) echo.MiddlewareFunc {
 					c.SetCookie(k.make(sessionCookie, "", "/admin", -1))
 				}
 				if r.Method == http.MethodGet || r.Method == http.MethodHead {
-					q := url.Values{"next": {r.URL.RequestURI()}, "lang": {deskLocale(c)}}
+					q := url.Values{"next": {r.URL.RequestURI()}, "lang": {locale(c, "")}}
 					return c.Redirect(http.StatusSeeOther, "/admin/login?"+q.Encode())
 				}
 				return errDeskSession
@@ -110,4 +111,19 @@ func safeNext(next string) string {
 		return "/admin"
 	}
 	return next
+}
+
+// deskBodyLimit bounds what a desk request may send, before anything reads
+// it: a list to import may be large, every other form is small.
+func deskBodyLimit() echo.MiddlewareFunc {
+	small, large := middleware.BodyLimit("1M"), middleware.BodyLimit("200M")
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		s, l := small(next), large(next)
+		return func(c echo.Context) error {
+			if c.Path() == "/admin/import" {
+				return l(c)
+			}
+			return s(c)
+		}
+	}
 }

@@ -85,10 +85,11 @@ func (s *Store) DigestWatermark(ctx context.Context, frequency string) (time.Tim
 // until (excluded), newest published first: the window a run or a preview
 // picks from. Half-open windows chain without gap or overlap: an article
 // arriving in the very millisecond a run starts belongs to the next run.
+// Articles an editor hid are never in it.
 func (s *Store) DigestArticles(ctx context.Context, from, until time.Time) ([]Article, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries,
 		published_at, arrived_at, updated_at, feed_id
-		FROM articles WHERE arrived_at >= ? AND arrived_at < ?
+		FROM articles WHERE arrived_at >= ? AND arrived_at < ? AND hidden_at IS NULL
 		ORDER BY published_at DESC, id DESC`, from.UnixMilli(), until.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("digest articles: %w", err)

@@ -50,12 +50,16 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 
+	var poller *feeds.Poller
+	if len(cfg.Feeds) > 0 {
+		poller = feeds.NewPoller(p.store, cfg.Feeds, nil, log)
+	}
 	site := templates.Site{Name: cfg.SiteName, Accent: cfg.Accent, LogoURL: cfg.LogoURL, BaseURL: cfg.BaseURL,
 		From: cfg.SiteName + " (" + p.compose.From.Address + ")"}
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
-			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone}})
+			Metrics: server.NewMetrics(p.store, log), Desk: p.desk(poller)})
 	if err != nil {
 		return err
 	}
@@ -81,7 +85,6 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
 	}
 	if len(cfg.Feeds) > 0 {
-		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
 		wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
 	}
 
