@@ -21,7 +21,7 @@ import (
 // loopback, an editor account, and readers and articles to work on.
 type deskEnv struct {
 	*browserEnv
-	sink            *smtpsink.Sink
+	sink             *smtpsink.Sink
 	editor, password string
 	readers          []store.Subscriber
 }
