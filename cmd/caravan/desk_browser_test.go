@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/caravan-news/caravan/mailer/smtpsink"
 	"github.com/caravan-news/caravan/store"
@@ -89,6 +91,30 @@ func (env *deskEnv) signIn(t *testing.T, tab context.Context, lang string) {
 	waitText(t, tab, "h1", templates.T(lang, "desk.nav.dashboard"))
 }
 
+// signInByKeyboard signs in with the keys alone, and checks that the first
+// Tab of a desk page offers to skip to its content.
+func (env *deskEnv) signInByKeyboard(t *testing.T, tab context.Context, lang string) {
+	t.Helper()
+	act(t, tab, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}))
+	act(t, tab, chromedp.Navigate(env.caravan.url+"/admin/login?lang="+lang))
+	waitFocus(t, tab, "#email") // the form's first field has the focus
+	press(t, tab, env.editor)
+	tabTo(t, tab, "#password")
+	press(t, tab, env.password)
+	press(t, tab, kb.Enter)
+	waitURL(t, tab, `/admin\?lang=`+lang+`$`)
+	waitText(t, tab, "h1", templates.T(lang, "desk.nav.dashboard"))
+	press(t, tab, kb.Tab)
+	if got := focused(t, tab); got != "a.skip" || !isVisible(t, tab, "a.skip") {
+		t.Fatalf("first Tab on a desk page went to %s", got)
+	}
+	press(t, tab, kb.Enter)
+	waitFocus(t, tab, "#main")
+}
+
 // TestDeskJourney is an editor's morning at the desk, in a real browser against
 // the real program: sign in, find a reader and unsubscribe them, preview a
 // digest and send a test to a real SMTP server, start a run and watch it reach
@@ -102,7 +128,11 @@ func TestDeskJourney(t *testing.T) {
 				lang = "en"
 			}
 			tab := openTab(t, env.browser, vp, lang, false)
-			env.signIn(t, tab, lang)
+			if vp == desktop {
+				env.signIn(t, tab, lang)
+			} else {
+				env.signInByKeyboard(t, tab, lang)
+			}
 			if vp == desktop {
 				deskFindAndUnsubscribe(t, env, tab, lang)
 				deskPreviewAndTest(t, env, tab, lang)
@@ -122,8 +152,12 @@ func deskFindAndUnsubscribe(t *testing.T, env *deskEnv, tab context.Context, lan
 		chromedp.SendKeys(chromedp.CSS("#q"), "KARIMOVA"),
 		chromedp.Click(chromedp.CSS(".filters button"), chromedp.NodeVisible),
 	)
+	waitURL(t, tab, `q=KARIMOVA`)
 	waitText(t, tab, "tbody", reader.Email)
-	act(t, tab, chromedp.Click(chromedp.CSS(`tbody a[href^="/admin/subscribers/"]`), chromedp.NodeVisible))
+	if n := read(t, tab, chromedp.Evaluate[int](`document.querySelectorAll("tbody tr").length`)); n != 1 {
+		t.Fatalf("the search found %d readers, want 1", n)
+	}
+	act(t, tab, chromedp.Click(chromedp.CSS(fmt.Sprintf(`tbody a[href^="/admin/subscribers/%d?"]`, reader.ID)), chromedp.NodeVisible))
 	waitText(t, tab, "h1", reader.Email)
 	act(t, tab, chromedp.Click(chromedp.CSS("#unsubscribe"), chromedp.NodeVisible))
 	waitText(t, tab, ".notice", templates.T(lang, "desk.done.unsubscribed"))
