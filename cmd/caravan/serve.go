@@ -13,7 +13,6 @@ import (
 	"github.com/caravan-news/caravan/feeds"
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/store"
-	"github.com/caravan-news/caravan/templates"
 )
 
 // cmdServe runs the web app and the background workers until ctx ends, then
@@ -50,9 +49,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 
-	site := templates.Site{Name: cfg.SiteName, Accent: cfg.Accent, LogoURL: cfg.LogoURL, BaseURL: cfg.BaseURL,
-		From: cfg.SiteName + " (" + p.compose.From.Address + ")"}
-	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
+	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: p.site(), AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
 			Metrics: server.NewMetrics(p.store, log)})
