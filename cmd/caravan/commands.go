@@ -21,6 +21,7 @@ func commands() []commandSpec {
 		{"subscribers export", "[--status STATUS]", "CSV to stdout: active subscribers, or those of --status", cmdSubscribersExport},
 		{"subscribers unsubscribe", "ADDR", "unsubscribe an address at once (suppress it if unknown)", cmdSubscribersUnsubscribe},
 		{"admin token", "", "issue a new admin token (the old one stops working)", cmdAdminToken},
+		{"backup", "FILE", "a consistent copy of the live SQLite database (on PostgreSQL: use pg_dump)", cmdBackup},
 		{"migrate", "", "apply database migrations", cmdMigrate},
 		{"migrate-to", "postgres://...", "copy the SQLite database into a new PostgreSQL one", cmdMigrateTo},
 		{"doctor", "[--resolver HOST:PORT]", "check SPF, DKIM, DMARC, MX, the relay and https; say what to fix", cmdDoctor},
