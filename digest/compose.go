@@ -30,7 +30,14 @@ type Composer struct {
 	Location *time.Location // dates in mails
 	Links    *store.Signer
 	Tpl      *templates.Set
-	domain   string // of the sender: Message-IDs and List-Id are on it
+	// FeedbackID is the sender id of the Feedback-ID header that mailbox
+	// providers' feedback loops group complaints by; empty: no header.
+	FeedbackID string
+	// The readers' side (see archive.go, alerts.go): the public archive's
+	// address, empty when it is off, and the daily cap of alerts per reader.
+	ArchiveURL   string
+	AlertsPerDay int
+	domain       string // of the sender: Message-IDs and List-Id are on it
 }
 
 // NewComposer checks the sender address and returns a Composer.
@@ -84,11 +91,21 @@ func (c *Composer) newMsg(sub store.Subscriber, subject, kind string, now time.T
 	m.SetMessageIDWithValue(c.MessageID(kind))
 	m.SetGenHeader("List-Id", c.ListID())
 	m.SetGenHeader("Auto-Submitted", "auto-generated")
+	if c.FeedbackID != "" {
+		m.SetGenHeader("Feedback-ID", c.feedbackID(kind, sub))
+	}
 	return m, nil
 }
 
 // logo is the URL of the logo mails show, or "".
 func (c *Composer) logo() string { return templates.MailLogo(c.LogoURL, c.BaseURL) }
+
+// feedbackID is the Feedback-ID of a kind of mail to sub: campaign, frequency,
+// language and sender id, the last field being the sender's (Gmail's format). The
+// mailer's DKIM signature covers it, so that no one can pin complaints on others.
+func (c *Composer) feedbackID(kind string, sub store.Subscriber) string {
+	return kind + ":" + sub.Frequency + ":" + sub.Locale + ":" + c.FeedbackID
+}
 
 // setUnsubscribe adds List-Unsubscribe and, RFC 8058's one-click, List-Unsubscribe-Post.
 // go-mail insists on https for the one-click header pair; a development base URL

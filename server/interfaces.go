@@ -20,6 +20,7 @@ type Store interface {
 	csvPorter
 	bouncer
 	statsReader
+	manager
 }
 
 type subscriber interface {

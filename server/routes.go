@@ -24,6 +24,8 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	public.POST("/subscribe", handleSubscribe(d.Log, d.Store, pages, cfg.AllowedOrigins), limited)
 	public.GET("/thanks", handleThanks(pages))
 	public.GET("/privacy", handlePrivacy(pages))
+	public.GET("/manage", handleManagePage(pages))
+	public.POST("/manage", handleManage(d.Log, d.Store, pages), limited)
 
 	public.GET("/confirm/:token", handleConfirmPage(d.Links, pages))
 	public.POST("/confirm/:token", handleConfirm(d.Log, d.Store, d.Links, pages), limited)

@@ -135,7 +135,7 @@ func TestBodyLimits(t *testing.T) {
 	// A body sent without its length is measured as it is read: the routes that
 	// read a form are tried that way too. The confirm and unsubscribe buttons
 	// read none that matters: the signed link is the whole request.
-	paths := map[string]bool{"/subscribe": true, "/preferences/" + env.links.Make(store.PurposePreferences, sub.ID, 0): true,
+	paths := map[string]bool{"/subscribe": true, "/manage": true, "/preferences/" + env.links.Make(store.PurposePreferences, sub.ID, 0): true,
 		"/confirm/" + env.links.Make(store.PurposeConfirm, sub.ID, time.Hour): false,
 		"/unsubscribe/" + env.links.Make(store.PurposeUnsubscribe, sub.ID, 0): false}
 	for path, readsForm := range paths {

@@ -32,6 +32,7 @@ type config struct {
 	SendWorkers, RateLimit             int
 	TrustedProxies, AllowedOrigins     []string
 	DKIMKey, DKIMSelector, DKIMDomain  string
+	FeedbackID                         string
 	SiteName, SiteURL, Accent, LogoURL string
 	PurgeAfter                         time.Duration
 	ReconsentAfter                     time.Duration // 0: the re-consent cycle is off
@@ -67,6 +68,7 @@ var settings = []setting{
 	{"dkim-key", "CARAVAN_DKIM_KEY", "", "DKIM private key: PEM text or a path to a PEM file"},
 	{"dkim-selector", "CARAVAN_DKIM_SELECTOR", "", "DKIM selector"},
 	{"dkim-domain", "CARAVAN_DKIM_DOMAIN", "", "DKIM signing domain"},
+	{"feedback-id", "CARAVAN_FEEDBACK_ID", "", "sender id of the Feedback-ID header (signed by DKIM) for mailbox providers' feedback loops; empty: no header"},
 	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages, in e-mails and their subjects, and the sender's name unless --from gives one"},
 	{"site-url", "CARAVAN_SITE_URL", "", "the news site's home page, where a digest's \"and N more\" link leads (unset: the newest article's site)"},
 	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
@@ -140,7 +142,7 @@ func resolve(v func(string) string) (*config, error) {
 		SMTPURL: v("smtp-url"), Outbox: v("outbox"), From: v("from"), AdminToken: v("admin-token"), Secret: v("secret"),
 		Feeds: list(v("feeds")), DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
-		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"),
+		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		SiteName: v("site-name"), SiteURL: v("site-url"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
@@ -195,6 +197,9 @@ func resolve(v func(string) string) (*config, error) {
 		if strings.ContainsFunc(f.v, unicode.IsControl) {
 			bad(f.name, errors.New("must be one line, without control characters"))
 		}
+	}
+	if !validFeedbackID(c.FeedbackID) {
+		bad("feedback-id", errors.New("want letters, digits, '.', '_' or '-' only (it is the last field of Feedback-ID, after a colon)"))
 	}
 	if !templates.ValidAccent(c.Accent) {
 		bad("accent", fmt.Errorf("%q is not a CSS hex colour such as #9b2c1f", c.Accent))
@@ -286,4 +291,15 @@ func derivedBaseURL(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// validFeedbackID reports whether id can be the sender id of a Feedback-ID header:
+// a colon would shift the fields and a space or control character break the header.
+func validFeedbackID(id string) bool {
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return len(id) <= 64
 }

@@ -233,6 +233,7 @@ func TestBadConfigurationIsAClearError(t *testing.T) {
 		"smtp-url":     {"--smtp-url", "smtp://127.0.0.1:25?tls=maybe"},
 		"daily-at":     {"--daily-at", "7h"},
 		"dkim-domain":  {"--dkim-selector", "caravan"},
+		"feedback-id":  {"--feedback-id", "a:b"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
