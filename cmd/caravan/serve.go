@@ -70,6 +70,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 
 	var wg sync.WaitGroup
+	wg.Go(func() { checkRelay(workCtx, p) })
 	wg.Go(func() { sched.run(workCtx) })
 	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log}
 	wg.Go(func() { outbox.Run(workCtx) })
@@ -121,6 +122,24 @@ func purgeLoop(ctx context.Context, p *parts) {
 		case <-t.C:
 		}
 	}
+}
+
+// checkRelay connects to the SMTP relay once at start (greeting, EHLO,
+// STARTTLS, AUTH) and warns at once when it does not answer, rather than at
+// the first sign-up whose confirmation cannot go.
+func checkRelay(ctx context.Context, p *parts) {
+	relay, ok := p.mail.(interface{ Probe(context.Context) error })
+	if !ok {
+		return // the outbox folder
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := relay.Probe(ctx); err != nil {
+		p.log.Warn("the SMTP relay does not answer: mail waits in the queue and is retried; check --smtp-url (CARAVAN_SMTP_URL)",
+			"err", err)
+		return
+	}
+	p.log.Info("the SMTP relay answers")
 }
 
 func mailTarget(cfg *config) string {

@@ -92,7 +92,7 @@ func TestSiteNameScheduleAndLogoEverywhere(t *testing.T) {
 	if out, err := cli(t, dir, env, "digest", "send", "--frequency", "daily"); err != nil || !strings.Contains(out, "1 sent") {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	digest := waitOutbox(t, dir, 2)[1]
+	digest := waitDigestMail(t, dir)
 	text, html = mailParts(t, digest)
 	if s := headerOf(t, digest, "Subject"); !strings.Contains(s, "Novastan") || !strings.Contains(s, "Kirghizistan") {
 		t.Errorf("digest subject %q", s)
