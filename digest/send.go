@@ -62,7 +62,7 @@ func (s *sending) send(ctx context.Context, j job, msg *gomail.Msg) (d store.Del
 	switch {
 	case errors.Is(err, errFenced):
 		s.fenced.Add(1)
-		s.log.Warn("digest not sent: another process holds it now", "subscriber_id", j.sub.ID, "err", err)
+		s.log.Debug("digest not sent: another process holds it now", "subscriber_id", j.sub.ID, "err", err)
 		return d, false
 	case errors.Is(err, errWithheld):
 		d.Status = store.DeliveryWithheld

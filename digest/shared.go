@@ -131,8 +131,9 @@ func (r *sharedRun) freeGone(ctx context.Context) {
 }
 
 // renew renews this process's claims and reports those it held that are no
-// longer its own. A run done meanwhile needs no stopping: its next claim
-// finds nobody left.
+// longer its own. A run done meanwhile needs no stopping (its next claim
+// finds nobody left), but whatever this process still held was served by
+// another: all of it is lost.
 func (r *sharedRun) renew(ctx context.Context) ([]int64, error) {
 	// Only the claims taken before the renewal can be missing from it.
 	r.mu.Lock()
@@ -143,7 +144,7 @@ func (r *sharedRun) renew(ctx context.Context) ([]int64, error) {
 	r.mu.Unlock()
 	renewed, err := r.w.Shared.RenewClaims(ctx, r.run.ID, r.run.Owner, r.w.lease())
 	if errors.Is(err, store.ErrConflict) {
-		return nil, nil
+		renewed, err = nil, nil
 	}
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -116,8 +117,8 @@ func resolve(v func(string) string) (*config, error) {
 	if c.FeedInterval, err = time.ParseDuration(v("feed-interval")); err != nil || c.FeedInterval < time.Minute {
 		bad("feed-interval", errors.New("want a duration of at least 1m, such as 15m"))
 	}
-	if c.DigestLease, err = time.ParseDuration(v("digest-lease")); err != nil || c.DigestLease < time.Second {
-		bad("digest-lease", errors.New("want a duration of at least 1s, such as 2m"))
+	if c.DigestLease, err = time.ParseDuration(v("digest-lease")); err != nil || c.DigestLease < digest.MinLease {
+		bad("digest-lease", fmt.Errorf("want a duration of at least %s (five heartbeats), such as 2m", digest.MinLease))
 	}
 	if c.PurgeAfter, err = time.ParseDuration(v("purge-pending-after")); err != nil || c.PurgeAfter < time.Hour {
 		bad("purge-pending-after", errors.New("want a duration of at least 1h, such as 720h"))
