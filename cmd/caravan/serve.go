@@ -42,6 +42,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	defer p.close()
 
+	bounces, err := p.bouncePoller()
+	if err != nil {
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	digests := digest.NewLauncher(workCtx, p.digestWorker(), p.schedule())
@@ -79,6 +83,9 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	wg.Go(func() { purgeLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
+	}
+	if bounces != nil {
+		wg.Go(func() { bounces.Run(workCtx) })
 	}
 	if len(cfg.Feeds) > 0 {
 		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
