@@ -35,7 +35,11 @@ type Composer struct {
 	// ReturnPath turns on VERP: each mail's envelope sender is
 	// local+<signed subscriber id>@domain of it, where bounces come back.
 	ReturnPath string
-	domain     string // of the sender: Message-IDs and List-Id are on it
+	// The readers' side (see archive.go, alerts.go): the public archive's
+	// address, empty when it is off, and the daily cap of alerts per reader.
+	ArchiveURL   string
+	AlertsPerDay int
+	domain       string // of the sender: Message-IDs and List-Id are on it
 }
 
 // NewComposer checks the sender address and returns a Composer.
