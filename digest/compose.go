@@ -29,7 +29,17 @@ type Composer struct {
 	Location *time.Location // dates in mails
 	Links    *store.Signer
 	Tpl      *templates.Set
-	domain   string // of the sender: Message-IDs and List-Id are on it
+	// FeedbackID is the sender id of the Feedback-ID header that mailbox
+	// providers' feedback loops group complaints by; empty: no header.
+	FeedbackID string
+	// ReturnPath turns on VERP: each mail's envelope sender is
+	// local+<signed subscriber id>@domain of it, where bounces come back.
+	ReturnPath string
+	// The readers' side (see archive.go, alerts.go): the public archive's
+	// address, empty when it is off, and the daily cap of alerts per reader.
+	ArchiveURL   string
+	AlertsPerDay int
+	domain       string // of the sender: Message-IDs and List-Id are on it
 }
 
 // NewComposer checks the sender address and returns a Composer.
@@ -83,7 +93,22 @@ func (c *Composer) newMsg(sub store.Subscriber, subject, kind string, now time.T
 	m.SetMessageIDWithValue(c.MessageID(kind))
 	m.SetGenHeader("List-Id", c.ListID())
 	m.SetGenHeader("Auto-Submitted", "auto-generated")
+	if c.FeedbackID != "" {
+		m.SetGenHeader("Feedback-ID", c.feedbackID(kind, sub))
+	}
+	if c.ReturnPath != "" {
+		if err := m.EnvelopeFrom(c.Links.VERPAddress(c.ReturnPath, sub.ID)); err != nil {
+			return nil, fmt.Errorf("envelope sender of subscriber %d: %w", sub.ID, err)
+		}
+	}
 	return m, nil
+}
+
+// feedbackID is the Feedback-ID of a kind of mail to sub: campaign, frequency,
+// language and sender id, the last field being the sender's (Gmail's format). The
+// mailer's DKIM signature covers it, so that no one can pin complaints on others.
+func (c *Composer) feedbackID(kind string, sub store.Subscriber) string {
+	return kind + ":" + sub.Frequency + ":" + sub.Locale + ":" + c.FeedbackID
 }
 
 // setUnsubscribe adds List-Unsubscribe and, RFC 8058's one-click, List-Unsubscribe-Post.

@@ -52,7 +52,7 @@ func (e *exitError) ExitCode() int { return e.code }
 // but the retries of temporary failures; a run in progress in another live
 // process is left to it on SQLite (exit 3), and shared with it on PostgreSQL.
 func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("digest send", env.stderr)
+	fs := newFlagSet("digest send")
 	frequency := fs.String("frequency", "", "daily or weekly (required)")
 	cfg, err := parseConfig(fs, args, env.getenv)
 	if err != nil {
@@ -61,7 +61,7 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	if !slices.Contains(store.Frequencies, *frequency) {
 		return fmt.Errorf("--frequency is required: daily or weekly (got %q)", *frequency)
 	}
-	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel), env.stdout)
+	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 
 // cmdDigestPreview prints the digest an address would get now, sending nothing.
 func cmdDigestPreview(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("digest preview", env.stderr)
+	fs := newFlagSet("digest preview")
 	email := fs.String("email", "", "the subscriber's address (required)")
 	cfg, err := parseConfig(fs, args, env.getenv)
 	if err != nil {
@@ -129,7 +129,7 @@ func cmdDigestPreview(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--email: %w", err)
 	}
-	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel), env.stdout)
+	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}

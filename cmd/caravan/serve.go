@@ -20,17 +20,32 @@ import (
 // stops taking requests, lets the in-flight ones and the mail in progress
 // finish, and closes the database.
 func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
-	cfg, err := parseConfig(newFlagSet("serve", env.stderr), args, env.getenv)
+	cfg, err := parseConfig(newFlagSet("serve"), args, env.getenv)
 	if err != nil {
 		return err
 	}
 	log := newLogger(env.stderr, cfg.LogLevel)
-	p, err := build(ctx, cfg, log, env.stdout)
+	// Listening comes first: a port in use is the commonest failed start, and
+	// the port is what a base URL left unset is derived from.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", optName("addr"), err)
+	}
+	defer ln.Close()
+	derived := cfg.BaseURL == ""
+	if derived {
+		cfg.BaseURL = derivedBaseURL(ln.Addr().String())
+	}
+	p, err := build(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer p.close()
 
+	bounces, err := p.bouncePoller()
+	if err != nil {
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	digests := digest.NewLauncher(workCtx, p.digestWorker(), p.schedule())
@@ -43,25 +58,34 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		From: cfg.SiteName + " (" + p.compose.From.Address + ")"}
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
-		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: p.adminKey, Digests: digests,
-			Metrics: server.NewMetrics(p.store, log)})
+		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
+			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone}})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	if err := p.store.SetSetting(ctx, baseURLKey, cfg.BaseURL); err != nil {
+		return err
 	}
 	fmt.Fprintf(env.stdout, "Caravan listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
+	if derived {
+		fmt.Fprintf(env.stdout, "CARAVAN_BASE_URL is not set: links in e-mails use %s, derived from the listen address; "+
+			"set CARAVAN_BASE_URL to the address readers reach.\n", cfg.BaseURL)
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "database", store.Redact(cfg.Database), "mail", mailTarget(cfg))
+	if err := announceAdminToken(ctx, cfg, p.store, env.stdout); err != nil {
+		return err
+	}
 
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.run(workCtx) })
-	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Log: log}
+	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
+	}
+	if bounces != nil {
+		wg.Go(func() { bounces.Run(workCtx) })
 	}
 	if len(cfg.Feeds) > 0 {
 		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
@@ -89,9 +113,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	return nil
 }
 
-// purgeLoop deletes sign-ups never confirmed, at start and then hourly.
+// purgeLoop deletes sign-ups never confirmed, and reminds those unconfirmed
+// for two days, at start and then every few minutes.
 func purgeLoop(ctx context.Context, p *parts) {
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
 		if n, err := p.store.PurgePending(ctx, p.cfg.PurgeAfter); err != nil {
@@ -99,6 +124,7 @@ func purgeLoop(ctx context.Context, p *parts) {
 		} else if n > 0 {
 			p.log.Info("purged unconfirmed sign-ups", "count", n)
 		}
+		remindPending(ctx, p)
 		select {
 		case <-ctx.Done():
 			return
@@ -116,11 +142,11 @@ func mailTarget(cfg *config) string {
 
 // cmdMigrate applies the database migrations and lists them.
 func cmdMigrate(ctx context.Context, env cmdEnv, args []string) error {
-	cfg, err := parseConfig(newFlagSet("migrate", env.stderr), args, env.getenv)
+	cfg, err := parseConfig(newFlagSet("migrate"), args, env.getenv)
 	if err != nil {
 		return err
 	}
-	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel), env.stdout)
+	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
