@@ -67,7 +67,7 @@ func (p *parts) init(ctx context.Context) error {
 		p.compose.From.Name = p.cfg.SiteName
 	}
 	p.compose.SiteURL, p.compose.LogoURL = p.cfg.SiteURL, p.cfg.LogoURL
-	p.compose.FeedbackID = p.cfg.FeedbackID
+	p.compose.FeedbackID, p.compose.ReturnPath = p.cfg.FeedbackID, p.cfg.ReturnPath
 	return nil
 }
 
