@@ -41,7 +41,7 @@ func (s *Store) DeskArticles(ctx context.Context, f ArticleFilter) ([]DeskArticl
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries, published_at, arrived_at,
+	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries, lang, published_at, arrived_at,
 		updated_at, feed_id, hidden_at FROM articles WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY arrived_at DESC, id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
@@ -54,7 +54,7 @@ func (s *Store) DeskArticles(ctx context.Context, f ArticleFilter) ([]DeskArticl
 		var codes string
 		var published, arrived, updated int64
 		var feed, hidden sql.NullInt64
-		if err := rows.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes, &published, &arrived, &updated,
+		if err := rows.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes, &a.Lang, &published, &arrived, &updated,
 			&feed, &hidden); err != nil {
 			return nil, fmt.Errorf("desk articles: %w", err)
 		}
@@ -85,8 +85,7 @@ func (s *Store) HideArticle(ctx context.Context, id int64, hidden bool) (Article
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		a, err = scanArticle(tx.QueryRowContext(ctx, `SELECT id, guid, url, title, summary, countries,
-			published_at, arrived_at, updated_at, feed_id FROM articles WHERE id = ?`, id))
+		a, err = scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM articles WHERE id = ?`, id))
 		return err
 	})
 	if err != nil {

@@ -31,6 +31,9 @@ func TestHiddenArticlesAreNeverInADigest(t *testing.T) {
 	if err != nil || len(window) != 1 || window[0].Title != "Kept" {
 		t.Fatalf("digest window with a hidden article: %v %v", window, err)
 	}
+	if latest, err := s.LatestArticles(ctx, 10); err != nil || len(latest) != 1 || latest[0].Title != "Kept" {
+		t.Fatalf("the welcome mail's latest articles hold a hidden one: %v %v", latest, err)
+	}
 	if hidden, _ := s.DeskArticles(ctx, store.ArticleFilter{Hidden: "yes"}); len(hidden) != 1 || hidden[0].HiddenAt.IsZero() {
 		t.Fatalf("hidden filter: %v", hidden)
 	}

@@ -120,9 +120,10 @@ func (s *Store) RequestManageLink(ctx context.Context, email string) (queued boo
 	return queued, nil
 }
 
-// LatestArticles lists the limit articles that arrived last, newest first.
+// LatestArticles lists the limit articles that arrived last, newest first;
+// articles an editor hid are not among them.
 func (s *Store) LatestArticles(ctx context.Context, limit int) ([]Article, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+articleColumns+` FROM articles
+	rows, err := s.r.QueryContext(ctx, `SELECT `+articleColumns+` FROM articles WHERE hidden_at IS NULL
 		ORDER BY arrived_at DESC, id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("latest articles: %w", err)
@@ -130,7 +131,7 @@ func (s *Store) LatestArticles(ctx context.Context, limit int) ([]Article, error
 	return collectArticles(rows, "latest articles")
 }
 
-const articleColumns = `id, guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id`
+const articleColumns = `id, guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id`
 
 // collectArticles reads and closes rows of articleColumns.
 func collectArticles(rows *sql.Rows, what string) ([]Article, error) {
