@@ -63,10 +63,9 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
 	}
-	if len(cfg.Feeds) > 0 {
-		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
-		wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
-	}
+	// Started even with no feeds: it retires the feeds no longer configured.
+	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log)
+	wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
 
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- e.Server.Serve(ln) }()
