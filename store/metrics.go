@@ -14,8 +14,8 @@ type Metrics struct {
 	Outbox       map[string]map[string]int64 // one-off mails by kind, then status
 	Runs         []RunTotals                 // digest runs by frequency and status
 	RunDurations map[string][]float64        // seconds of each finished run, by frequency
-	Feeds        int64 // configured feeds: retired ones are not counted
-	FeedsFailing int64 // configured feeds whose latest poll failed
+	Feeds        int64                       // configured feeds: retired ones are not counted
+	FeedsFailing int64                       // configured feeds whose latest poll failed
 }
 
 // RunTotals adds up the digest runs of one frequency and status.
