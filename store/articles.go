@@ -14,6 +14,10 @@ import (
 // MaxTitleLen is the longest article title accepted, in characters.
 const MaxTitleLen = 500
 
+// MaxGUIDLen is the longest article GUID accepted, in bytes: a GUID is a
+// unique key, and PostgreSQL refuses index entries much past 2,700 bytes.
+const MaxGUIDLen = 2000
+
 // DefaultArticlesLimit is how many articles Articles lists when asked for none or too many.
 const DefaultArticlesLimit = 100
 
@@ -43,8 +47,9 @@ type ArticleInput struct {
 
 // Normalize checks the input and puts it in stored form, in place: the URL must
 // be an absolute http(s) address, the title non-empty and at most MaxTitleLen
-// characters, the countries known codes. The GUID defaults to the URL. Errors
-// wrap ErrInvalid and name the field.
+// characters, the countries known codes. The GUID defaults to the URL. Text
+// comes out valid UTF-8 without NUL (see cleanText), whatever the feed or the
+// API client sent. Errors wrap ErrInvalid and name the field.
 func (in *ArticleInput) Normalize() error {
 	raw := strings.TrimSpace(in.URL)
 	u, err := url.Parse(raw)
@@ -53,19 +58,22 @@ func (in *ArticleInput) Normalize() error {
 	}
 	u.Host = strings.ToLower(u.Host)
 	in.URL = u.String()
-	in.Title = strings.Join(strings.Fields(strings.ToValidUTF8(in.Title, "")), " ")
+	in.Title = strings.Join(strings.Fields(cleanText(in.Title)), " ")
 	if in.Title == "" {
 		return fmt.Errorf("%w: title must not be empty", ErrInvalid)
 	}
 	if n := utf8.RuneCountInString(in.Title); n > MaxTitleLen {
 		return fmt.Errorf("%w: title is %d characters long, at most %d allowed", ErrInvalid, n, MaxTitleLen)
 	}
-	in.Summary = strings.TrimSpace(strings.ToValidUTF8(in.Summary, ""))
+	in.Summary = strings.TrimSpace(cleanText(in.Summary))
 	if in.Countries, err = NormalizeCountries(in.Countries); err != nil {
 		return fmt.Errorf("countries: %w", err)
 	}
-	if in.GUID = strings.TrimSpace(in.GUID); in.GUID == "" {
+	if in.GUID = strings.TrimSpace(cleanText(in.GUID)); in.GUID == "" {
 		in.GUID = in.URL
+	}
+	if len(in.GUID) > MaxGUIDLen {
+		return fmt.Errorf("%w: guid is %d bytes long, at most %d allowed", ErrInvalid, len(in.GUID), MaxGUIDLen)
 	}
 	return nil
 }

@@ -29,6 +29,10 @@ func (f Feed) Failing() bool {
 	return !f.LastErrorAt.IsZero() && !f.LastErrorAt.Before(f.LastSuccessAt)
 }
 
+// maxValidatorLen is the longest ETag or Last-Modified kept; a longer one is
+// cut, which costs at worst a full fetch instead of a 304.
+const maxValidatorLen = 1000
+
 const feedColumns = `id, url, etag, last_modified, last_polled_at, last_success_at,
 	last_error_at, last_error, articles_seen`
 
@@ -122,11 +126,13 @@ func (s *Store) FeedPolled(ctx context.Context, id int64, etag, lastModified str
 		err error
 	)
 	if pollErr == nil {
+		// The validators are the feed server's headers: anything may be in them.
+		etag, lastModified = truncate(etag, maxValidatorLen), truncate(lastModified, maxValidatorLen)
 		res, err = s.w.ExecContext(ctx, `UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?,
 			last_success_at = ?, articles_seen = articles_seen + ? WHERE id = ?`,
 			etag, lastModified, now, now, newArticles, id)
 	} else {
-		msg := strings.ToValidUTF8(truncate(pollErr.Error(), 1000), "")
+		msg := truncate(pollErr.Error(), 1000)
 		res, err = s.w.ExecContext(ctx, `UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ?
 			WHERE id = ?`, now, msg, now, id)
 	}

@@ -109,10 +109,3 @@ func (s *Store) QueuedMail(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
