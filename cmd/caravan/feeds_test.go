@@ -21,13 +21,14 @@ func TestParseFeedEntry(t *testing.T) {
 		{"https", "https://news.example.org/feed/", "https://news.example.org/feed/", ""},
 		{"http with port and query", " http://127.0.0.1:8081/rss?lang=fr ", "http://127.0.0.1:8081/rss?lang=fr", ""},
 		{"user and password", "https://reader:s3cret@news.example.org/feed", "https://reader:s3cret@news.example.org/feed", ""},
-		{"words", "not a url", "", "no spaces"},
+		{"words", "not a url", "", "http:// or https://"},
+		{"space in the path", "https://news.example.org/my feed", "", "no spaces"},
 		{"no scheme", "news.example.org/feed", "", "http:// or https://"},
 		{"other scheme", "ftp://news.example.org/feed", "", "http:// or https://"},
 		{"file", "file:///etc/passwd", "", "http:// or https://"},
 		{"no host", "https:///feed", "", "no host"},
 		{"bad port", "https://news.example.org:port/feed", "", "not a URL"},
-		{"control character", "https://news.example.org/\x7ffeed", "", "no spaces"},
+		{"control character", "https://news.example.org/\x7ffeed", "", "not a URL"},
 		{"bad escape", "https://news.example.org/%zz", "", "not a URL"},
 	}
 	for _, tt := range tests {
@@ -54,7 +55,7 @@ func TestMalformedFeedEntryIsRefusedAtStart(t *testing.T) {
 			if err == nil {
 				t.Fatalf("started with a malformed feed entry:\n%s", out)
 			}
-			for _, want := range []string{`--feeds: entry 2 "not a url"`, `entry 4 "ftp://old.example/f"`} {
+			for _, want := range []string{"--feeds", `entry 2 "not a url"`, `entry 4 "ftp://old.example/f"`} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}

@@ -18,9 +18,6 @@ type feedEntry struct {
 // the caller names the entry.
 func parseFeedEntry(entry string) (feedEntry, error) {
 	raw := strings.TrimSpace(entry)
-	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return feedEntry{}, errors.New("a URL has no spaces (write a space in a path as %20)")
-	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return feedEntry{}, fmt.Errorf("not a URL: %v", unwrapURLError(err))
@@ -30,6 +27,9 @@ func parseFeedEntry(entry string) (feedEntry, error) {
 	}
 	if u.Hostname() == "" {
 		return feedEntry{}, errors.New("the URL names no host, as in https://example.org/feed/")
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return feedEntry{}, errors.New("a URL has no spaces (write a space in a path as %20)")
 	}
 	return feedEntry{URL: raw}, nil
 }
