@@ -32,7 +32,11 @@ type Composer struct {
 	// FeedbackID is the sender id of the Feedback-ID header that mailbox
 	// providers' feedback loops group complaints by; empty: no header.
 	FeedbackID string
-	domain     string // of the sender: Message-IDs and List-Id are on it
+	// The readers' side (see archive.go, alerts.go): the public archive's
+	// address, empty when it is off, and the daily cap of alerts per reader.
+	ArchiveURL   string
+	AlertsPerDay int
+	domain       string // of the sender: Message-IDs and List-Id are on it
 }
 
 // NewComposer checks the sender address and returns a Composer.

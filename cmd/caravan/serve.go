@@ -55,7 +55,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
-			Metrics: server.NewMetrics(p.store, log)})
+			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone}})
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.run(workCtx) })
-	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Log: log}
+	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
@@ -105,9 +105,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	return nil
 }
 
-// purgeLoop deletes sign-ups never confirmed, at start and then hourly.
+// purgeLoop deletes sign-ups never confirmed, and reminds those unconfirmed
+// for two days, at start and then every few minutes.
 func purgeLoop(ctx context.Context, p *parts) {
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
 		if n, err := p.store.PurgePending(ctx, p.cfg.PurgeAfter); err != nil {
@@ -115,6 +116,7 @@ func purgeLoop(ctx context.Context, p *parts) {
 		} else if n > 0 {
 			p.log.Info("purged unconfirmed sign-ups", "count", n)
 		}
+		remindPending(ctx, p)
 		select {
 		case <-ctx.Done():
 			return
