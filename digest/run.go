@@ -33,7 +33,7 @@ type RunStore interface {
 
 // Worker runs digests: for every subscriber a run owes a digest, it picks the
 // new articles, renders the mail and hands it to the mailer, on Workers
-// goroutines under a Rate ceiling, and records each outcome in the ledger.
+// goroutines under the relay's rate ceiling, and records each outcome in the ledger.
 //
 // Exactly once: a subscriber is recorded sent only after the SMTP server
 // accepted their digest, and a resumed run skips everyone recorded. The one
@@ -45,8 +45,10 @@ type Worker struct {
 	Store   RunStore
 	Sender  mailer.Sender
 	Compose *Composer
-	Workers int     // messages in flight at once (default mailer.DefaultWorkers); match the mailer's connections
-	Rate    float64 // messages per second, at most; 0 means no ceiling
+	Workers int // messages in flight at once (default mailer.DefaultWorkers); match the mailer's connections
+	// Limiter is the relay's send-rate ceiling (mailer.NewLimiter), shared by
+	// every run of the process and the outbox; nil means no ceiling.
+	Limiter *rate.Limiter
 	Log     *slog.Logger
 	// Shared, when set, sends each run together with the other processes on
 	// the same database, through it (PostgreSQL: see shared.go). Unset, one
@@ -119,11 +121,7 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	recorded := make(chan struct{})
 	go func() { rec.loop(bg, results); close(recorded) }()
 
-	limit := rate.Inf
-	if w.Rate > 0 {
-		limit = rate.Limit(w.Rate)
-	}
-	s := &sending{w: w, run: run, log: log, cache: newBodies(), limiter: rate.NewLimiter(limit, 1), results: results}
+	s := &sending{w: w, run: run, log: log, cache: newBodies(), limiter: w.limiter(), results: results}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() { s.loop(take, jobs) })
@@ -158,6 +156,14 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	log.Info("digest run stopped", "status", status, "sent", rec.counts.Sent, "skipped_empty", rec.counts.SkippedEmpty,
 		"failed_temp", rec.counts.FailedTemp, "failed_perm", rec.counts.FailedPerm, "duration", res.Duration.Round(time.Millisecond))
 	return res, errors.Join(perr, rec.err, ferr)
+}
+
+// limiter is the send-rate ceiling of every run of w.
+func (w *Worker) limiter() *rate.Limiter {
+	if w.Limiter == nil {
+		return rate.NewLimiter(rate.Inf, 1)
+	}
+	return w.Limiter
 }
 
 func (w *Worker) logger() *slog.Logger {
