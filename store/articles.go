@@ -96,11 +96,17 @@ func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []Articl
 		if err := s.lockArrivals(ctx, tx); err != nil {
 			return err
 		}
-		// The clock is read inside the write transaction: a run's cutoff is too, so
-		// an article's arrival and a cutoff are ordered as their commits are, and
-		// no article can arrive "before" a cutoff yet be missing from that run.
-		// (On PostgreSQL, lockArrivals gives the order SQLite's one writer gives.)
-		now := s.now()
+		// Arrival is read inside the write transaction, and a run's cutoff is too:
+		// they are ordered as their commits are (on PostgreSQL, lockArrivals gives
+		// the order SQLite's one writer gives). A clock is not enough to order
+		// them: it may have stepped back (NTP), or the run's cutoff came from
+		// another instance whose clock runs ahead. So an article arrives after
+		// every cutoff already taken, whatever the clock says: a run that started
+		// before it cannot miss it, and the next run's window holds it.
+		now, err := arrivalTime(ctx, tx, s.now())
+		if err != nil {
+			return err
+		}
 		added, updated = 0, 0
 		for _, in := range norm {
 			isNew, changed, err := upsertArticle(ctx, tx, now, feedID, in)
@@ -119,6 +125,19 @@ func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []Articl
 		return 0, 0, fmt.Errorf("upsert articles: %w", err)
 	}
 	return added, updated, nil
+}
+
+// arrivalTime is when an article stored now arrives: now, or just after the
+// latest cutoff of any run when that is later.
+func arrivalTime(ctx context.Context, tx *sql.Tx, now time.Time) (time.Time, error) {
+	var latest int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cutoff), 0) FROM digest_runs`).Scan(&latest); err != nil {
+		return time.Time{}, fmt.Errorf("latest cutoff: %w", err)
+	}
+	if now.UnixMilli() <= latest {
+		return ms(latest + 1), nil
+	}
+	return now, nil
 }
 
 // upsertArticle inserts or updates one normalized article.
