@@ -25,6 +25,7 @@ type Composer struct {
 	BaseURL  string        // public URL, for links
 	SiteURL  string        // the news site, for "and N more"; empty: the newest article's site
 	SiteName string
+	LogoURL  string // shown atop every mail when it is an absolute URL or a path on Caravan
 	Accent   string
 	Location *time.Location // dates in mails
 	Links    *store.Signer
@@ -32,6 +33,9 @@ type Composer struct {
 	// FeedbackID is the sender id of the Feedback-ID header that mailbox
 	// providers' feedback loops group complaints by; empty: no header.
 	FeedbackID string
+	// ReturnPath turns on VERP: each mail's envelope sender is
+	// local+<signed subscriber id>@domain of it, where bounces come back.
+	ReturnPath string
 	// The readers' side (see archive.go, alerts.go): the public archive's
 	// address, empty when it is off, and the daily cap of alerts per reader.
 	ArchiveURL   string
@@ -93,8 +97,16 @@ func (c *Composer) newMsg(sub store.Subscriber, subject, kind string, now time.T
 	if c.FeedbackID != "" {
 		m.SetGenHeader("Feedback-ID", c.feedbackID(kind, sub))
 	}
+	if c.ReturnPath != "" {
+		if err := m.EnvelopeFrom(c.Links.VERPAddress(c.ReturnPath, sub.ID)); err != nil {
+			return nil, fmt.Errorf("envelope sender of subscriber %d: %w", sub.ID, err)
+		}
+	}
 	return m, nil
 }
+
+// logo is the URL of the logo mails show, or "".
+func (c *Composer) logo() string { return templates.MailLogo(c.LogoURL, c.BaseURL) }
 
 // feedbackID is the Feedback-ID of a kind of mail to sub: campaign, frequency,
 // language and sender id, the last field being the sender's (Gmail's format). The
@@ -127,17 +139,18 @@ func setBody(m *gomail.Msg, text, html string) {
 
 // confirmMail is what the confirmation templates receive.
 type confirmMail struct {
-	Locale, SiteName, Accent, ConfirmURL string
+	Locale, SiteName, Logo, Accent, ConfirmURL string
 }
 
 // Confirm builds the double opt-in mail for sub, in their language.
 func (c *Composer) Confirm(sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
-	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Accent: c.Accent, ConfirmURL: c.ConfirmURL(sub.ID) + "?lang=" + sub.Locale}
+	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Logo: c.logo(), Accent: c.Accent,
+		ConfirmURL: c.ConfirmURL(sub.ID) + "?lang=" + sub.Locale}
 	text, html, err := c.Tpl.Mail("confirm", data)
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.newMsg(sub, templates.T(sub.Locale, "mail.confirm.subject"), "confirm", now)
+	m, err := c.newMsg(sub, templates.Tf(sub.Locale, "mail.confirm.subject", c.SiteName), "confirm", now)
 	if err != nil {
 		return nil, err
 	}

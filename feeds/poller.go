@@ -89,8 +89,9 @@ type Poller struct {
 	log      *slog.Logger
 	maxBytes int64
 	parallel int
-	owner    string        // this poller's name on the feeds it leases
-	lease    time.Duration // how long one poll may hold its feed
+	owner    string            // this poller's name on the feeds it leases
+	lease    time.Duration     // how long one poll may hold its feed
+	langs    map[string]string // feed URL → the language of its articles, as configured
 }
 
 // Option changes how NewPoller builds a Poller.
@@ -101,6 +102,11 @@ func WithMaxBytes(n int64) Option { return func(p *Poller) { p.maxBytes = n } }
 
 // WithParallel sets how many feeds are fetched at once (default DefaultParallel).
 func WithParallel(n int) Option { return func(p *Poller) { p.parallel = n } }
+
+// WithLanguages says which language the articles of some feeds are in (feed
+// URL → language code), whatever their <language> says: CARAVAN_FEEDS's
+// "fr=https://…" entries.
+func WithLanguages(langs map[string]string) Option { return func(p *Poller) { p.langs = langs } }
 
 // NewPoller returns a poller of urls. client may be nil; where it sets no
 // timeout or redirect policy, DefaultTimeout and MaxRedirects apply. log may be
@@ -267,6 +273,11 @@ func (p *Poller) fetchAndStore(ctx context.Context, f store.Feed) (res Result, e
 	items, err := Parse(got.body, got.url)
 	if err != nil {
 		return res, "", "", err
+	}
+	if lang := p.langs[f.URL]; lang != "" {
+		for i := range items {
+			items[i].Lang = lang
+		}
 	}
 	valid := items[:0]
 	for _, it := range items {

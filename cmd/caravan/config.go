@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -16,28 +17,31 @@ import (
 	"unicode/utf8"
 
 	"github.com/caravan-news/caravan/digest"
+	"github.com/caravan-news/caravan/mailer/bounce"
 	"github.com/caravan-news/caravan/templates"
 )
 
 // config is Caravan's configuration: flags whose defaults come from CARAVAN_* variables.
 type config struct {
-	Addr, BaseURL, Database           string
-	SMTPURL, Outbox, From             string
-	AdminToken, Secret                string
-	Feeds                             []feedEntry
-	FeedInterval                      time.Duration
-	DailyAt, WeeklyAt                 string
-	Timezone                          *time.Location
-	SendRate                          float64
-	SendWorkers, RateLimit            int
-	TrustedProxies, AllowedOrigins    []string
-	DKIMKey, DKIMSelector, DKIMDomain string
-	FeedbackID                        string
-	SiteName, Accent, LogoURL         string
-	PurgeAfter                        time.Duration
-	ReconsentAfter                    time.Duration // 0: the re-consent cycle is off
-	DigestLease                       time.Duration
-	LogLevel                          slog.Level
+	Addr, BaseURL, Database            string
+	SMTPURL, Outbox, From              string
+	AdminToken, Secret                 string
+	Feeds                              []feedEntry
+	FeedInterval                       time.Duration
+	DailyAt, WeeklyAt                  string
+	Timezone                           *time.Location
+	SendRate                           float64
+	SendWorkers, RateLimit             int
+	TrustedProxies, AllowedOrigins     []string
+	DKIMKey, DKIMSelector, DKIMDomain  string
+	FeedbackID, ReturnPath             string
+	BounceMailbox                      string
+	BouncePoll                         time.Duration
+	SiteName, SiteURL, Accent, LogoURL string
+	PurgeAfter                         time.Duration
+	ReconsentAfter                     time.Duration // 0: the re-consent cycle is off
+	DigestLease                        time.Duration
+	LogLevel                           slog.Level
 }
 
 // setting is one configuration knob: a flag, its variable and its default.
@@ -51,7 +55,7 @@ var settings = []setting{
 	{"database", "CARAVAN_DATABASE", "caravan.db", "SQLite path; a postgres:// URL selects PostgreSQL"},
 	{"smtp-url", "CARAVAN_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes .eml files to the outbox"},
 	{"outbox", "CARAVAN_OUTBOX", "outbox", "folder for .eml files when no SMTP is set"},
-	{"from", "CARAVAN_FROM", "Newsletter <newsletter@localhost>", "sender"},
+	{"from", "CARAVAN_FROM", "newsletter@localhost", "sender address, with a display name (Name <addr>) or without one: the site name is shown then"},
 	{"admin-token", "CARAVAN_ADMIN_TOKEN", "", "bearer token for /api/admin/*, 32 characters or more (unset: generated and printed once; caravan admin token issues a new one)"},
 	{"secret", "CARAVAN_SECRET", "", "key for signed links, 32 characters or more (unset: generated once and kept in the database)"},
 	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles"},
@@ -69,9 +73,13 @@ var settings = []setting{
 	{"dkim-selector", "CARAVAN_DKIM_SELECTOR", "", "DKIM selector"},
 	{"dkim-domain", "CARAVAN_DKIM_DOMAIN", "", "DKIM signing domain"},
 	{"feedback-id", "CARAVAN_FEEDBACK_ID", "", "sender id of the Feedback-ID header (signed by DKIM) for mailbox providers' feedback loops; empty: no header"},
-	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages and in e-mails"},
+	{"return-path", "CARAVAN_RETURN_PATH", "", "envelope sender for VERP, e.g. bounces@example.org: each mail goes out as bounces+<signed id>@example.org"},
+	{"bounce-mailbox", "CARAVAN_BOUNCE_MAILBOX", "", "imaps://user:pass@host:993/INBOX polled for bounce reports (RFC 3464) and complaints (RFC 5965)"},
+	{"bounce-poll", "CARAVAN_BOUNCE_POLL", "5m", "how often the bounce mailbox is polled"},
+	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages, in e-mails and their subjects, and the sender's name unless --from gives one"},
+	{"site-url", "CARAVAN_SITE_URL", "", "the news site's home page, where a digest's \"and N more\" link leads (unset: the newest article's site)"},
 	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
-	{"logo-url", "CARAVAN_LOGO_URL", "", "logo shown on pages (https URL)"},
+	{"logo-url", "CARAVAN_LOGO_URL", "", "logo shown on pages and atop e-mails (https URL)"},
 	{"purge-pending-after", "CARAVAN_PURGE_PENDING_AFTER", "720h", "delete sign-ups left unconfirmed this long"},
 	{"reconsent-after", "CARAVAN_RECONSENT_AFTER", "0", "ask subscribers with no confirmed activity this long (26280h: 3 years) to renew their consent, and remove those who do not answer within 30 days; 0 is off"},
 	{"log-level", "CARAVAN_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -142,7 +150,8 @@ func resolve(v func(string) string) (*config, error) {
 		DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
-		SiteName: v("site-name"), Accent: v("accent"), LogoURL: v("logo-url"),
+		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
+		SiteName: v("site-name"), SiteURL: v("site-url"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", optName(name), err)) }
@@ -167,8 +176,8 @@ func resolve(v func(string) string) (*config, error) {
 	if c.FeedInterval, err = time.ParseDuration(v("feed-interval")); err != nil || c.FeedInterval < time.Minute {
 		bad("feed-interval", errors.New("want a duration of at least 1m, such as 15m"))
 	}
-	if c.DigestLease, err = time.ParseDuration(v("digest-lease")); err != nil || c.DigestLease < time.Second {
-		bad("digest-lease", errors.New("want a duration of at least 1s, such as 2m"))
+	if c.DigestLease, err = time.ParseDuration(v("digest-lease")); err != nil || c.DigestLease < digest.MinLease {
+		bad("digest-lease", fmt.Errorf("want a duration of at least %s (five heartbeats), such as 2m", digest.MinLease))
 	}
 	if c.PurgeAfter, err = time.ParseDuration(v("purge-pending-after")); err != nil || c.PurgeAfter < time.Hour {
 		bad("purge-pending-after", errors.New("want a duration of at least 1h, such as 720h"))
@@ -187,6 +196,9 @@ func resolve(v func(string) string) (*config, error) {
 			bad("base-url", err)
 		}
 	}
+	if u, err := url.Parse(c.SiteURL); c.SiteURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		bad("site-url", errors.New("want an absolute http(s) URL such as https://www.example.org/"))
+	}
 	for _, k := range []struct{ name, v string }{{"admin-token", c.AdminToken}, {"secret", c.Secret}} {
 		if n := utf8.RuneCountInString(k.v); k.v != "" && n < minSecretLen {
 			bad(k.name, fmt.Errorf("too short to be safe (%d characters): use %d or more, "+
@@ -197,6 +209,19 @@ func resolve(v func(string) string) (*config, error) {
 	for _, f := range []struct{ name, v string }{{"site-name", c.SiteName}, {"from", c.From}} {
 		if strings.ContainsFunc(f.v, unicode.IsControl) {
 			bad(f.name, errors.New("must be one line, without control characters"))
+		}
+	}
+	if c.BouncePoll, err = time.ParseDuration(v("bounce-poll")); err != nil || c.BouncePoll < 10*time.Second {
+		bad("bounce-poll", errors.New("want a duration of at least 10s, such as 5m"))
+	}
+	if c.ReturnPath != "" {
+		if a, err := mail.ParseAddress(c.ReturnPath); err != nil || a.Name != "" || a.Address != c.ReturnPath || strings.Contains(a.Address, "+") {
+			bad("return-path", errors.New("want a bare address without '+', such as bounces@example.org"))
+		}
+	}
+	if c.BounceMailbox != "" {
+		if _, err := bounce.ParseMailbox(c.BounceMailbox); err != nil {
+			bad("bounce-mailbox", err)
 		}
 	}
 	if !validFeedbackID(c.FeedbackID) {
