@@ -10,11 +10,11 @@ import (
 	"github.com/caravan-news/caravan/store"
 )
 
-// desk is what the editors' desk drives besides the store; poller is nil
-// when no feed is configured.
-func (p *parts) desk(poller *feeds.Poller) server.DeskParts {
+// desk is what the editors' desk drives besides the store; it offers to
+// poll the feeds when some are configured.
+func (p *parts) desk(poller *feeds.Poller, hasFeeds bool) server.DeskParts {
 	d := server.DeskParts{Preview: deskPreviewer{p.digestWorker()}, Schedule: p.schedule(), Zone: p.cfg.Timezone}
-	if poller != nil {
+	if hasFeeds {
 		d.Poller = deskPoller{poller}
 	}
 	return d
