@@ -29,7 +29,10 @@ type Composer struct {
 	Location *time.Location // dates in mails
 	Links    *store.Signer
 	Tpl      *templates.Set
-	domain   string // of the sender: Message-IDs and List-Id are on it
+	// FeedbackID is the sender id of the Feedback-ID header that mailbox
+	// providers' feedback loops group complaints by; empty: no header.
+	FeedbackID string
+	domain     string // of the sender: Message-IDs and List-Id are on it
 }
 
 // NewComposer checks the sender address and returns a Composer.
@@ -83,7 +86,17 @@ func (c *Composer) newMsg(sub store.Subscriber, subject, kind string, now time.T
 	m.SetMessageIDWithValue(c.MessageID(kind))
 	m.SetGenHeader("List-Id", c.ListID())
 	m.SetGenHeader("Auto-Submitted", "auto-generated")
+	if c.FeedbackID != "" {
+		m.SetGenHeader("Feedback-ID", c.feedbackID(kind, sub))
+	}
 	return m, nil
+}
+
+// feedbackID is the Feedback-ID of a kind of mail to sub: campaign, frequency,
+// language and sender id, the last field being the sender's (Gmail's format). The
+// mailer's DKIM signature covers it, so that no one can pin complaints on others.
+func (c *Composer) feedbackID(kind string, sub store.Subscriber) string {
+	return kind + ":" + sub.Frequency + ":" + sub.Locale + ":" + c.FeedbackID
 }
 
 // setUnsubscribe adds List-Unsubscribe and, RFC 8058's one-click, List-Unsubscribe-Post.

@@ -9,13 +9,14 @@ import (
 )
 
 // dkimHeaders are the header fields covered by the signature. RFC 8058 requires
-// List-Unsubscribe and List-Unsubscribe-Post to be signed for one-click unsubscribe;
-// a field missing from a message is still listed, which stops anyone from adding it
-// later (RFC 6376 5.4). The list is kept short enough for the h= tag to fit on one
-// folded line: see checkFolding.
+// List-Unsubscribe and List-Unsubscribe-Post to be signed for one-click unsubscribe,
+// and mailbox providers only trust a signed Feedback-ID; a field missing from a
+// message is still listed, which stops anyone from adding it later (RFC 6376 5.4).
+// The h= tag must fit on one folded line (see checkFolding), at most 72 characters:
+// that leaves out Message-ID, which is not among RFC 6376 5.4.1's recommended fields.
 var dkimHeaders = []string{
-	"From", "To", "Subject", "Date", "Message-ID",
-	"List-Unsubscribe", "List-Unsubscribe-Post",
+	"From", "To", "Subject", "Date",
+	"List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID",
 }
 
 // newDKIMSigner builds the signer described by cfg, or returns nil when cfg asks for

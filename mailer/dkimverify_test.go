@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,9 +18,18 @@ import (
 // signature's tags.
 func verifyDKIM(t *testing.T, raw []byte, pub ed25519.PublicKey) map[string]string {
 	t.Helper()
+	tags, err := checkDKIM(raw, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tags
+}
+
+// checkDKIM is verifyDKIM returning what is wrong, for tests that expect a failure.
+func checkDKIM(raw []byte, pub ed25519.PublicKey) (map[string]string, error) {
 	head, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
 	if !ok {
-		t.Fatal("message has no header/body separator")
+		return nil, errors.New("message has no header/body separator")
 	}
 	fields := splitFields(string(head) + "\r\n")
 	var sigField string
@@ -29,7 +40,7 @@ func verifyDKIM(t *testing.T, raw []byte, pub ed25519.PublicKey) map[string]stri
 		}
 	}
 	if sigField == "" {
-		t.Fatal("no DKIM-Signature header")
+		return nil, errors.New("no DKIM-Signature header")
 	}
 	tags := map[string]string{}
 	for _, tag := range strings.Split(sigField[len("DKIM-Signature:"):], ";") {
@@ -39,12 +50,12 @@ func verifyDKIM(t *testing.T, raw []byte, pub ed25519.PublicKey) map[string]stri
 		}
 	}
 	if tags["c"] != "relaxed/relaxed" || tags["a"] != "ed25519-sha256" {
-		t.Fatalf("unexpected c=%q a=%q", tags["c"], tags["a"])
+		return nil, fmt.Errorf("unexpected c=%q a=%q", tags["c"], tags["a"])
 	}
 
 	bh := sha256.Sum256(relaxedBody(body))
 	if got := base64.StdEncoding.EncodeToString(bh[:]); got != tags["bh"] {
-		t.Fatalf("body hash %s, signature says %s", got, tags["bh"])
+		return nil, fmt.Errorf("body hash %s, signature says %s", got, tags["bh"])
 	}
 
 	// Signed fields are taken from the bottom up, each instance once (RFC 6376 5.4.2).
@@ -63,13 +74,13 @@ func verifyDKIM(t *testing.T, raw []byte, pub ed25519.PublicKey) map[string]stri
 	in.WriteString(relaxedHeader(emptyB.ReplaceAllString(sigField, "${1}b=")))
 	sig, err := base64.StdEncoding.DecodeString(tags["b"])
 	if err != nil {
-		t.Fatalf("decode b=: %v", err)
+		return nil, fmt.Errorf("decode b=: %v", err)
 	}
 	hash := sha256.Sum256([]byte(in.String()))
 	if !ed25519.Verify(pub, hash[:], sig) {
-		t.Fatal("DKIM signature does not verify")
+		return nil, errors.New("DKIM signature does not verify")
 	}
-	return tags
+	return tags, nil
 }
 
 // splitFields splits a header block into fields, each with its continuation lines

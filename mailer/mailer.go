@@ -8,6 +8,7 @@ package mailer
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -53,6 +54,10 @@ type Config struct {
 	DKIMSelector string
 	// DKIMDomain is the signing domain (d=).
 	DKIMDomain string
+	// TLS, when set, is the TLS configuration for reaching the relay (the server
+	// name is always the relay's host); tests trust their own authority with it.
+	// The system's certificate authorities when nil.
+	TLS *tls.Config
 	// Logger receives debug records about connections; nothing is logged when nil.
 	Logger *slog.Logger
 }

@@ -35,7 +35,7 @@ func TestNewPicksTransport(t *testing.T) {
 		{"neither URL nor folder", Config{},
 			"outbox: no folder configured (set the outbox dir, or an SMTP URL)", true},
 		{"bad URL", Config{SMTPURL: "smtp://h?tls=ssl"},
-			`CARAVAN_SMTP_URL: unknown tls mode "ssl" (want starttls, tls or none)`, true},
+			`CARAVAN_SMTP_URL (--smtp-url): unknown tls mode "ssl" (want starttls, tls or none)`, true},
 		{"half a DKIM setup", Config{OutboxDir: dir, DKIMSelector: "s1"},
 			"dkim: DKIMKeyPEM, DKIMDomain missing (set key, selector and domain together)", true},
 		{"DKIM domain too long to sign", Config{OutboxDir: dir, DKIMKeyPEM: keyPEM, DKIMSelector: "s1",

@@ -1,6 +1,7 @@
 package mailer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -149,7 +150,9 @@ func TestOutboxConcurrentSendsMakeDistinctFiles(t *testing.T) {
 func TestOutboxDKIM(t *testing.T) {
 	keyPEM, pub := newDKIMKey(t)
 	o := newTestOutbox(t, Config{DKIMKeyPEM: keyPEM, DKIMSelector: "caravan1", DKIMDomain: "caravan.example"})
-	if err := o.Send(t.Context(), newTestMsg(t, "reader@example.net")); err != nil {
+	m := newTestMsg(t, "reader@example.net")
+	m.SetGenHeader("Feedback-ID", "digest:daily:fr:caravan")
+	if err := o.Send(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
 	names := outboxFiles(t, o)
@@ -165,10 +168,28 @@ func TestOutboxDKIM(t *testing.T) {
 		t.Errorf("d=%q s=%q", tags["d"], tags["s"])
 	}
 	signed := strings.ToLower(tags["h"])
-	for _, h := range []string{"from", "subject", "list-unsubscribe", "list-unsubscribe-post"} {
+	for _, h := range []string{"from", "subject", "list-unsubscribe", "list-unsubscribe-post", "feedback-id"} {
 		if !strings.Contains(":"+signed+":", ":"+h+":") {
 			t.Errorf("h=%q does not cover %s", tags["h"], h)
 		}
+	}
+	// The Feedback-ID is signed: pinning the mail on another sender id breaks
+	// the signature, and so does adding a second one.
+	if n := bytes.Count(raw, []byte("\r\nFeedback-ID: ")); n != 1 {
+		t.Fatalf("%d Feedback-ID headers", n)
+	}
+	forged := bytes.Replace(raw, []byte("Feedback-ID: digest:daily:fr:caravan"), []byte("Feedback-ID: digest:daily:fr:other"), 1)
+	if bytes.Equal(forged, raw) {
+		t.Fatal("no Feedback-ID to change")
+	}
+	if _, err := checkDKIM(forged, pub); err == nil {
+		t.Error("a changed Feedback-ID still verifies")
+	}
+	// Verifiers take the bottom-most instance of a signed field (RFC 6376 5.4.2).
+	added := bytes.Replace(raw, []byte("Feedback-ID: digest:daily:fr:caravan\r\n"),
+		[]byte("Feedback-ID: digest:daily:fr:caravan\r\nFeedback-ID: x:y:z:other\r\n"), 1)
+	if _, err := checkDKIM(added, pub); err == nil {
+		t.Error("an added Feedback-ID still verifies")
 	}
 }
 

@@ -34,7 +34,7 @@ type SMTP struct {
 // over STARTTLS, and with PLAIN over tls=tls and tls=none. Nothing is dialed until
 // the first Send.
 func NewSMTP(cfg Config) (*SMTP, error) {
-	return newSMTP(cfg, nil)
+	return newSMTP(cfg, cfg.TLS)
 }
 
 // newSMTP is NewSMTP with a TLS configuration, which tests use to trust their own

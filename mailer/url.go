@@ -35,7 +35,7 @@ func (t target) addr() string {
 // urlError prefixes a message with the name of the setting the URL comes from, so
 // that an operator sees at once which variable to fix.
 func urlError(format string, args ...any) error {
-	return fmt.Errorf("CARAVAN_SMTP_URL: "+format, args...)
+	return fmt.Errorf("CARAVAN_SMTP_URL (--smtp-url): "+format, args...)
 }
 
 // parseURL reads smtp://user:pass@host:port?tls=starttls|tls|none. Errors never

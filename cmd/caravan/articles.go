@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 
@@ -12,7 +13,7 @@ import (
 
 // cmdFeedsPoll fetches every configured feed once and prints what each gave.
 func cmdFeedsPoll(ctx context.Context, env cmdEnv, args []string) error {
-	cfg, err := parseConfig(newFlagSet("feeds poll", env.stderr), args, env.getenv)
+	cfg, err := parseConfig(newFlagSet("feeds poll"), args, env.getenv)
 	if err != nil {
 		return err
 	}
@@ -49,21 +50,20 @@ func cmdFeedsPoll(ctx context.Context, env cmdEnv, args []string) error {
 // the same JSON as POST /api/admin/articles. Bad items are reported by index;
 // the good ones are stored.
 func cmdArticlesImport(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("articles import", env.stderr)
-	cfg, err := parseConfig(fs, args, env.getenv)
+	cfg, pos, err := parseWithArgs("articles import", env, args, func(*flag.FlagSet) {})
 	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return errors.New("usage: caravan articles import FILE.json")
 	}
-	body, err := os.ReadFile(fs.Arg(0))
+	body, err := os.ReadFile(pos[0])
 	if err != nil {
 		return err
 	}
 	items, err := store.DecodeArticles(body)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", pos[0], err)
 	}
 	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {

@@ -43,7 +43,7 @@ func benchScale(ctx context.Context, env cmdEnv, args []string) error {
 }
 
 func runBenchDigest(ctx context.Context, env cmdEnv, name string, n int, baseline bool, args []string) error {
-	fs := newFlagSet("bench "+name, env.stderr)
+	fs := newFlagSet("bench " + name)
 	o := benchDigestOptions{commandName: name}
 	fs.IntVar(&o.n, "n", n, "active subscribers to seed (about 70 % of them daily: the run sends to those)")
 	fs.IntVar(&o.workers, "workers", 8, "SMTP connections, and messages in flight")
@@ -53,7 +53,7 @@ func runBenchDigest(ctx context.Context, env cmdEnv, name string, n int, baselin
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the digest run to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the digest run to this file")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the random subscriber mix")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagSet(fs, args); err != nil {
 		return err
 	}
 	if o.n < 1 || o.workers < 1 {

@@ -23,13 +23,13 @@ import (
 // (real validation, consent record, outbox row in a fresh database: SQLite, or
 // PostgreSQL with -database postgres://...) on loopback.
 func benchSignup(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("bench signup", env.stderr)
+	fs := newFlagSet("bench signup")
 	n := fs.Int("n", 20000, "signups to post")
 	clients := fs.Int("clients", 32, "concurrent clients")
 	dir := fs.String("dir", "", "folder for the SQLite database (default: a temporary one, removed after)")
 	database := fs.String("database", "", "database to measure instead: a SQLite file to create, or a postgres:// URL (a new schema there, dropped after)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagSet(fs, args); err != nil {
 		return err
 	}
 	if *profile != "" {

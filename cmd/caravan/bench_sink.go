@@ -26,9 +26,9 @@ import (
 
 // cmdBenchSink is `caravan bench sink`: the sink process.
 func cmdBenchSink(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("bench sink", env.stderr)
+	fs := newFlagSet("bench sink")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagSet(fs, args); err != nil {
 		return err
 	}
 	sink, err := smtpsink.Start(*addr, smtpsink.Options{Discard: true})

@@ -15,9 +15,9 @@ import (
 // benchStart measures the cold start of `caravan serve` on an existing
 // database: from exec to the first healthy answer of /healthz.
 func benchStart(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("bench start", env.stderr)
+	fs := newFlagSet("bench start")
 	runs := fs.Int("runs", 10, "starts to measure")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagSet(fs, args); err != nil {
 		return err
 	}
 	self, err := os.Executable()

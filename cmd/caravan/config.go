@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
+	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -29,6 +32,7 @@ type config struct {
 	SendWorkers, RateLimit            int
 	TrustedProxies, AllowedOrigins    []string
 	DKIMKey, DKIMSelector, DKIMDomain string
+	FeedbackID                        string
 	SiteName, Accent, LogoURL         string
 	PurgeAfter                        time.Duration
 	ReconsentAfter                    time.Duration // 0: the re-consent cycle is off
@@ -43,13 +47,13 @@ type setting struct {
 
 var settings = []setting{
 	{"addr", "CARAVAN_ADDR", "127.0.0.1:8080", "listen address"},
-	{"base-url", "CARAVAN_BASE_URL", "http://localhost:8080", "public URL used in links inside e-mails"},
+	{"base-url", "CARAVAN_BASE_URL", "", "public URL used in links inside e-mails, the root of its host (unset: the one caravan serve last used, else http:// and the listen address)"},
 	{"database", "CARAVAN_DATABASE", "caravan.db", "SQLite path; a postgres:// URL selects PostgreSQL"},
 	{"smtp-url", "CARAVAN_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes .eml files to the outbox"},
 	{"outbox", "CARAVAN_OUTBOX", "outbox", "folder for .eml files when no SMTP is set"},
 	{"from", "CARAVAN_FROM", "Newsletter <newsletter@localhost>", "sender"},
-	{"admin-token", "CARAVAN_ADMIN_TOKEN", "", "bearer token for /api/admin/* (generated and printed once if empty)"},
-	{"secret", "CARAVAN_SECRET", "", "key for signed links (generated once and kept in the database if empty)"},
+	{"admin-token", "CARAVAN_ADMIN_TOKEN", "", "bearer token for /api/admin/*, 32 characters or more (unset: generated and printed once; caravan admin token issues a new one)"},
+	{"secret", "CARAVAN_SECRET", "", "key for signed links, 32 characters or more (unset: generated once and kept in the database)"},
 	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles"},
 	{"feed-interval", "CARAVAN_FEED_INTERVAL", "15m", "how often feeds are polled"},
 	{"daily-at", "CARAVAN_DAILY_AT", "0 7 * * *", "cron spec of the daily digest"},
@@ -64,6 +68,7 @@ var settings = []setting{
 	{"dkim-key", "CARAVAN_DKIM_KEY", "", "DKIM private key: PEM text or a path to a PEM file"},
 	{"dkim-selector", "CARAVAN_DKIM_SELECTOR", "", "DKIM selector"},
 	{"dkim-domain", "CARAVAN_DKIM_DOMAIN", "", "DKIM signing domain"},
+	{"feedback-id", "CARAVAN_FEEDBACK_ID", "", "sender id of the Feedback-ID header (signed by DKIM) for mailbox providers' feedback loops; empty: no header"},
 	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages and in e-mails"},
 	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
 	{"logo-url", "CARAVAN_LOGO_URL", "", "logo shown on pages (https URL)"},
@@ -73,8 +78,22 @@ var settings = []setting{
 }
 
 // parseConfig reads the configuration flags (and any extra ones the command
-// registered on fs) from args, with defaults from the environment.
+// registered on fs) from args, with defaults from the environment. A command
+// that takes no arguments gets an error for any word left over, so that a
+// stray word never hides the flags after it.
 func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*config, error) {
+	c, err := parseFlags(fs, args, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: caravan %s takes none (caravan %s --help)", fs.Arg(0), fs.Name(), fs.Name())
+	}
+	return c, nil
+}
+
+// parseFlags is parseConfig leaving the arguments after the flags in fs.Args().
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (*config, error) {
 	raw := map[string]*string{}
 	for _, s := range settings {
 		def := s.def
@@ -83,11 +102,38 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 		}
 		raw[s.flag] = fs.String(s.flag, def, s.help+" ($"+s.env+")")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagSet(fs, args); err != nil {
 		return nil, err
 	}
 	return resolve(func(k string) string { return strings.TrimSpace(*raw[k]) })
 }
+
+// parseFlagSet parses args, turning --help into the command's help.
+func parseFlagSet(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return &helpShown{commandHelp(fs)}
+	case err != nil:
+		return fmt.Errorf("%w (caravan %s --help lists the flags)", err, fs.Name())
+	}
+	return nil
+}
+
+// optName names a configuration setting both ways, as errors should:
+// "--base-url (CARAVAN_BASE_URL)".
+func optName(flag string) string {
+	for _, s := range settings {
+		if s.flag == flag {
+			return "--" + flag + " (" + s.env + ")"
+		}
+	}
+	return "--" + flag
+}
+
+// minSecretLen is the shortest admin token or link secret accepted: 32
+// characters, as many bits as a guesser could ever try and more.
+const minSecretLen = 32
 
 func resolve(v func(string) string) (*config, error) {
 	c := &config{
@@ -95,11 +141,11 @@ func resolve(v func(string) string) (*config, error) {
 		SMTPURL: v("smtp-url"), Outbox: v("outbox"), From: v("from"), AdminToken: v("admin-token"), Secret: v("secret"),
 		Feeds: list(v("feeds")), DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
-		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"),
+		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		SiteName: v("site-name"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
-	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("--%s: %w", name, err)) }
+	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", optName(name), err)) }
 	var err error
 	if c.Timezone, err = time.LoadLocation(v("timezone")); err != nil {
 		bad("timezone", err)
@@ -131,8 +177,16 @@ func resolve(v func(string) string) (*config, error) {
 	if c.Database == "" {
 		bad("database", errors.New("want a SQLite file path or a postgres:// URL"))
 	}
-	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("base-url", errors.New("want an absolute http(s) URL such as https://news.example.org"))
+	if c.BaseURL != "" {
+		if err := checkBaseURL(c.BaseURL); err != nil {
+			bad("base-url", err)
+		}
+	}
+	for _, k := range []struct{ name, v string }{{"admin-token", c.AdminToken}, {"secret", c.Secret}} {
+		if n := utf8.RuneCountInString(k.v); k.v != "" && n < minSecretLen {
+			bad(k.name, fmt.Errorf("too short to be safe (%d characters): use %d or more, "+
+				"for example the output of `openssl rand -hex 32`, or leave it unset to have one generated", n, minSecretLen))
+		}
 	}
 	// Both reach mail headers (From, List-Id): a line break there is a mistake at best.
 	for _, f := range []struct{ name, v string }{{"site-name", c.SiteName}, {"from", c.From}} {
@@ -140,12 +194,28 @@ func resolve(v func(string) string) (*config, error) {
 			bad(f.name, errors.New("must be one line, without control characters"))
 		}
 	}
+	if !validFeedbackID(c.FeedbackID) {
+		bad("feedback-id", errors.New("want letters, digits, '.', '_' or '-' only (it is the last field of Feedback-ID, after a colon)"))
+	}
 	if !templates.ValidAccent(c.Accent) {
 		bad("accent", fmt.Errorf("%q is not a CSS hex colour such as #9b2c1f", c.Accent))
 	}
 	for _, o := range c.AllowedOrigins {
 		if u, err := url.Parse(o); err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			bad("allowed-origins", fmt.Errorf("%q is not an origin such as https://example.org", o))
+		}
+	}
+	for _, f := range []struct{ name, spec string }{{"daily-at", c.DailyAt}, {"weekly-at", c.WeeklyAt}} {
+		if _, err := digest.Slot(f.spec, time.UTC, time.Now()); err != nil {
+			bad(f.name, fmt.Errorf("want a cron spec such as \"0 7 * * *\" (minute hour day month weekday): %w", err))
+		}
+	}
+	dkim := map[string]string{"dkim-key": c.DKIMKey, "dkim-selector": c.DKIMSelector, "dkim-domain": c.DKIMDomain}
+	if c.DKIMKey != "" || c.DKIMSelector != "" || c.DKIMDomain != "" {
+		for _, name := range []string{"dkim-key", "dkim-selector", "dkim-domain"} {
+			if dkim[name] == "" {
+				bad(name, errors.New("missing: DKIM needs the key, the selector and the domain together"))
+			}
 		}
 	}
 	if c.DKIMKey != "" && !strings.Contains(c.DKIMKey, "-----BEGIN") {
@@ -168,10 +238,12 @@ func list(s string) []string {
 	return out
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name string, out io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that returns its errors instead of printing
+// them and exiting: parseFlagSet turns --help into the command's help.
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
@@ -187,4 +259,43 @@ func origins(in []string) []string {
 		in[i] = strings.TrimSuffix(o, "/")
 	}
 	return in
+}
+
+// checkBaseURL accepts an absolute http(s) URL at the root of its host.
+// Pages and forms link from the root (/subscribe, /static/...), so a base
+// URL with a path would send readers to pages that are not there.
+func checkBaseURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an absolute http(s) URL such as https://news.example.org")
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q has a path: Caravan is served from the root of a host; "+
+			"give it its own host name such as https://newsletter.example.org", base)
+	}
+	return nil
+}
+
+// derivedBaseURL is the public URL when none is configured: the listen
+// address, with loopback and any-address spelled localhost.
+func derivedBaseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// validFeedbackID reports whether id can be the sender id of a Feedback-ID header:
+// a colon would shift the fields and a space or control character break the header.
+func validFeedbackID(id string) bool {
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return len(id) <= 64
 }

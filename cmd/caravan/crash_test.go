@@ -81,8 +81,8 @@ func newDigestBed(t *testing.T, n, workers int, delay time.Duration) *digestBed 
 		"CARAVAN_DATABASE":     b.db,
 		"CARAVAN_SMTP_URL":     b.sink.URL(),
 		"CARAVAN_SEND_WORKERS": fmt.Sprint(workers),
-		"CARAVAN_SECRET":       "crash-test-secret",
-		"CARAVAN_ADMIN_TOKEN":  "crash-test-admin-token",
+		"CARAVAN_SECRET":       "crash-test-secret-0123456789abcdef",
+		"CARAVAN_ADMIN_TOKEN":  "crash-test-admin-token-0123456789abcdef",
 		"CARAVAN_BASE_URL":     "https://caravan.news.example.org",
 		"CARAVAN_FROM":         "Asie centrale <newsletter@news.example.org>",
 		// A slot that stays the same however long the test takes: every start names the same run.

@@ -33,7 +33,7 @@ func (p *parts) schedule() digest.Schedule {
 // a run in progress in another process is left to it on SQLite, and shared
 // with it on PostgreSQL. The exit code is non-zero only when the run failed.
 func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("digest send", env.stderr)
+	fs := newFlagSet("digest send")
 	frequency := fs.String("frequency", "", "daily or weekly (required)")
 	cfg, err := parseConfig(fs, args, env.getenv)
 	if err != nil {
@@ -42,7 +42,7 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	if !slices.Contains(store.Frequencies, *frequency) {
 		return fmt.Errorf("--frequency is required: daily or weekly (got %q)", *frequency)
 	}
-	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel), env.stdout)
+	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 
 // cmdDigestPreview prints the digest an address would get now, sending nothing.
 func cmdDigestPreview(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("digest preview", env.stderr)
+	fs := newFlagSet("digest preview")
 	email := fs.String("email", "", "the subscriber's address (required)")
 	cfg, err := parseConfig(fs, args, env.getenv)
 	if err != nil {
@@ -95,7 +95,7 @@ func cmdDigestPreview(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--email: %w", err)
 	}
-	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel), env.stdout)
+	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}

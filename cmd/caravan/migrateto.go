@@ -13,17 +13,13 @@ import (
 // table with its ids, in one transaction of the target. Stop `caravan serve`
 // first; then point CARAVAN_DATABASE at the URL and start it again.
 func cmdMigrateTo(ctx context.Context, env cmdEnv, args []string) error {
-	fs := newFlagSet("migrate-to", env.stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: caravan migrate-to [--database caravan.db] postgres://user:pass@host:5432/db")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("migrate-to")
 	// The target comes first, as the usage line shows it; flags may follow it.
 	var target string
 	if len(args) > 0 && store.IsPostgresURL(args[0]) {
 		target, args = args[0], args[1:]
 	}
-	cfg, err := parseConfig(fs, args, env.getenv)
+	cfg, err := parseFlags(fs, args, env.getenv)
 	if err != nil {
 		return err
 	}
@@ -32,8 +28,7 @@ func cmdMigrateTo(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	switch {
 	case target == "" || fs.NArg() > 1 || (fs.NArg() == 1 && fs.Arg(0) != target):
-		fs.Usage()
-		return errors.New("migrate-to: give one target database URL")
+		return errors.New("usage: caravan migrate-to [--database caravan.db] postgres://user:pass@host:5432/db")
 	case !store.IsPostgresURL(target):
 		return fmt.Errorf("migrate-to: the target must be a postgres:// URL, got %q", store.Redact(target))
 	case cfg.Database == target:

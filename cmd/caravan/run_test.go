@@ -222,13 +222,18 @@ func TestSignupConfirmThroughSMTP(t *testing.T) {
 	}
 }
 
+// TestBadConfigurationIsAClearError: each bad setting stops the start with a
+// message naming both its flag and its variable.
 func TestBadConfigurationIsAClearError(t *testing.T) {
 	cases := map[string][]string{
-		"workers":  {"--send-workers", "zero"},
-		"database": {"--database", ""},
-		"timezone": {"--timezone", "Mars/Olympus"},
-		"base-url": {"--base-url", "localhost"},
-		"smtp":     {"--smtp-url", "smtp://127.0.0.1:25?tls=maybe"},
+		"send-workers": {"--send-workers", "zero"},
+		"database":     {"--database", ""},
+		"timezone":     {"--timezone", "Mars/Olympus"},
+		"base-url":     {"--base-url", "localhost"},
+		"smtp-url":     {"--smtp-url", "smtp://127.0.0.1:25?tls=maybe"},
+		"daily-at":     {"--daily-at", "7h"},
+		"dkim-domain":  {"--dkim-selector", "caravan"},
+		"feedback-id":  {"--feedback-id", "a:b"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -240,9 +245,21 @@ func TestBadConfigurationIsAClearError(t *testing.T) {
 				return ""
 			}
 			err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), getenv, nil, &out, &errb)
-			if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "--")[:4]) && name != "smtp" {
+			env := "CARAVAN_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+			if err == nil || !strings.Contains(err.Error(), "--"+name) || !strings.Contains(err.Error(), env) {
 				t.Fatalf("err = %v", err)
 			}
 		})
+	}
+}
+
+// TestBaseURLWithAPathIsRefused: pages link from the root of the host, so a
+// base URL with a path would give readers dead links; it is refused.
+func TestBaseURLWithAPathIsRefused(t *testing.T) {
+	var out, errb syncBuffer
+	env := map[string]string{"CARAVAN_BASE_URL": "https://news.example.org/newsletter"}
+	err := run(context.Background(), []string{"serve"}, testEnv(t.TempDir(), env), nil, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "CARAVAN_BASE_URL") || !strings.Contains(err.Error(), "root") {
+		t.Fatalf("err = %v", err)
 	}
 }

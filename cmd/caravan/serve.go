@@ -20,12 +20,23 @@ import (
 // stops taking requests, lets the in-flight ones and the mail in progress
 // finish, and closes the database.
 func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
-	cfg, err := parseConfig(newFlagSet("serve", env.stderr), args, env.getenv)
+	cfg, err := parseConfig(newFlagSet("serve"), args, env.getenv)
 	if err != nil {
 		return err
 	}
 	log := newLogger(env.stderr, cfg.LogLevel)
-	p, err := build(ctx, cfg, log, env.stdout)
+	// Listening comes first: a port in use is the commonest failed start, and
+	// the port is what a base URL left unset is derived from.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", optName("addr"), err)
+	}
+	defer ln.Close()
+	derived := cfg.BaseURL == ""
+	if derived {
+		cfg.BaseURL = derivedBaseURL(ln.Addr().String())
+	}
+	p, err := build(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -43,17 +54,23 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		From: cfg.SiteName + " (" + p.compose.From.Address + ")"}
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
-		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: p.adminKey, Digests: digests,
+		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
 			Metrics: server.NewMetrics(p.store, log)})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	if err := p.store.SetSetting(ctx, baseURLKey, cfg.BaseURL); err != nil {
+		return err
 	}
 	fmt.Fprintf(env.stdout, "Caravan listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
+	if derived {
+		fmt.Fprintf(env.stdout, "CARAVAN_BASE_URL is not set: links in e-mails use %s, derived from the listen address; "+
+			"set CARAVAN_BASE_URL to the address readers reach.\n", cfg.BaseURL)
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "database", store.Redact(cfg.Database), "mail", mailTarget(cfg))
+	if err := announceAdminToken(ctx, cfg, p.store, env.stdout); err != nil {
+		return err
+	}
 
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.run(workCtx) })
@@ -116,11 +133,11 @@ func mailTarget(cfg *config) string {
 
 // cmdMigrate applies the database migrations and lists them.
 func cmdMigrate(ctx context.Context, env cmdEnv, args []string) error {
-	cfg, err := parseConfig(newFlagSet("migrate", env.stderr), args, env.getenv)
+	cfg, err := parseConfig(newFlagSet("migrate"), args, env.getenv)
 	if err != nil {
 		return err
 	}
-	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel), env.stdout)
+	p, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func serveBinary(t *testing.T, env map[string]string) (*proc, string) {
 func TestServeSIGTERMDuringSignupBurst(t *testing.T) {
 	dsn := storetest.DSN(t)
 	p, base := serveBinary(t, map[string]string{"CARAVAN_DATABASE": dsn, "CARAVAN_RATE_LIMIT": "0",
-		"CARAVAN_ADMIN_TOKEN": "shutdown-admin-token", "CARAVAN_OUTBOX": t.TempDir(),
+		"CARAVAN_ADMIN_TOKEN": "shutdown-admin-token-0123456789abcdef", "CARAVAN_OUTBOX": t.TempDir(),
 		"CARAVAN_SMTP_URL": "smtp://127.0.0.1:1?tls=none"}) // the relay is down: the mails stay queued
 	const clients = 32
 	tr := &http.Transport{MaxIdleConnsPerHost: clients}

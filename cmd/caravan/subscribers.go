@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -130,18 +129,18 @@ func cmdSubscribersUnsubscribe(ctx context.Context, env cmdEnv, args []string) e
 func parseWithArgs(name string, env cmdEnv, args []string, extra func(*flag.FlagSet)) (*config, []string, error) {
 	var pos []string
 	for {
-		fs := newFlagSet(name, io.Discard)
+		fs := newFlagSet(name)
 		extra(fs)
-		if c, _ := parseConfig(fs, args, env.getenv); c == nil || fs.NArg() == 0 {
+		if c, _ := parseFlags(fs, args, env.getenv); c == nil || fs.NArg() == 0 {
 			break // done, or a flag error the final parse reports
 		}
 		consumed := len(args) - fs.NArg()
 		pos = append(pos, fs.Arg(0))
 		args = append(args[:consumed:consumed], fs.Args()[1:]...)
 	}
-	fs := newFlagSet(name, env.stderr)
+	fs := newFlagSet(name)
 	extra(fs)
-	cfg, err := parseConfig(fs, args, env.getenv)
+	cfg, err := parseFlags(fs, args, env.getenv)
 	if err != nil {
 		return nil, nil, err
 	}
