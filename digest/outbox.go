@@ -19,6 +19,7 @@ type OutboxStore interface {
 	MailSent(ctx context.Context, id int64) error
 	MailFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error
 	Subscriber(ctx context.Context, id int64) (store.Subscriber, error)
+	LatestArticles(ctx context.Context, limit int) ([]store.Article, error)
 	Now() time.Time
 }
 
@@ -29,6 +30,7 @@ type Outbox struct {
 	Store    OutboxStore
 	Sender   mailer.Sender
 	Compose  *Composer
+	Schedule Schedule // when digests go out, told in welcome mails
 	Log      *slog.Logger
 	Interval time.Duration // how often to look for due mail (default 1s)
 	MaxTries int           // attempts before giving up on a mail (default 10)
@@ -112,6 +114,12 @@ func (o *Outbox) build(ctx context.Context, m store.OutboxMail) (*gomail.Msg, er
 		return o.Compose.Confirm(sub, o.Store.Now())
 	case store.MailReconsent:
 		return o.Compose.Reconsent(sub, o.Store.Now())
+	case store.MailWelcome:
+		return o.welcome(ctx, sub)
+	case store.MailReminder:
+		return o.Compose.Reminder(sub, o.Store.Now())
+	case store.MailManage:
+		return o.Compose.ManageLink(sub, o.Store.Now())
 	}
 	return nil, fmt.Errorf("outbox mail %d: unknown kind %q", m.ID, m.Kind)
 }

@@ -29,7 +29,7 @@ func TestReconsentMailThroughTheOutbox(t *testing.T) {
 	}
 	t.Cleanup(func() { snd.Close() })
 	o := &Outbox{Store: e.st, Sender: snd, Compose: e.compose, Log: slog.New(slog.DiscardHandler)}
-	if sent, err := o.Flush(ctx); err != nil || sent != 2 { // the old confirmation, and the re-consent mail
+	if sent, err := o.Flush(ctx); err != nil || sent != 3 { // the old confirmation, the welcome, and the re-consent mail
 		t.Fatalf("sent %d, %v", sent, err)
 	}
 	var got *received

@@ -35,12 +35,17 @@ type importAnswer struct {
 
 // handleImport reads a CSV list, as the request body or as the "file" part of a
 // form upload, streaming it into the store. With ?confirmed=true the list is
-// taken as already consented; otherwise each new address gets a confirmation mail.
+// taken as already consented (and ?welcome=true sends each the welcome mail);
+// otherwise each new address gets a confirmation mail.
 func handleImport(log *slog.Logger, st csvPorter) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		confirmed, err := strconv.ParseBool(orDefault(c.QueryParam("confirmed"), "false"))
 		if err != nil {
 			return badField(http.StatusBadRequest, "confirmed", "confirmed must be true or false")
+		}
+		welcome, err := strconv.ParseBool(orDefault(c.QueryParam("welcome"), "false"))
+		if err != nil || (welcome && !confirmed) {
+			return badField(http.StatusBadRequest, "welcome", "welcome must be true or false, and true only with confirmed=true")
 		}
 		body, err := csvBody(c)
 		if err != nil {
@@ -51,7 +56,7 @@ func handleImport(log *slog.Logger, st csvPorter) echo.HandlerFunc {
 		rc.SetReadDeadline(time.Now().Add(time.Hour))
 		rc.SetWriteDeadline(time.Now().Add(time.Hour))
 		ans := importAnswer{Problems: []store.ImportProblem{}}
-		opt := store.ImportOptions{Confirmed: confirmed, Source: "admin API import"}
+		opt := store.ImportOptions{Confirmed: confirmed, Welcome: welcome, Source: "admin API import"}
 		ans.ImportReport, err = st.ImportCSV(c.Request().Context(), body, opt, func(p store.ImportProblem) {
 			if len(ans.Problems) < maxReportedProblems {
 				ans.Problems = append(ans.Problems, p)

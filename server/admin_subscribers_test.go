@@ -113,7 +113,7 @@ func TestAdminSubscriberRecordAndErasure(t *testing.T) {
 	resp, body := env.admin(t, "GET", "/api/admin/subscribers/Me+news%40Example.org", "")
 	rec := decode[store.SubscriberRecord](t, body)
 	if resp.StatusCode != 200 || rec.Subscriber.Email != "me+news@example.org" || rec.Subscriber.Consent.Method != "form" ||
-		len(rec.Mails) != 1 || rec.Deliveries == nil {
+		len(rec.Mails) != 2 || rec.Deliveries == nil { // confirmation and welcome
 		t.Fatalf("record: %d %s", resp.StatusCode, body)
 	}
 	if resp, _ := env.admin(t, "GET", "/api/admin/subscribers/nobody@example.org", ""); resp.StatusCode != 404 {

@@ -20,6 +20,8 @@ type Store interface {
 	csvPorter
 	bouncer
 	statsReader
+	manager
+	deskStore
 }
 
 type subscriber interface {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -24,6 +25,8 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	public.POST("/subscribe", handleSubscribe(d.Log, d.Store, pages, cfg.AllowedOrigins), limited)
 	page(public, "/thanks", handleThanks(pages))
 	page(public, "/privacy", handlePrivacy(pages))
+	page(public, "/manage", handleManagePage(pages))
+	public.POST("/manage", handleManage(d.Log, d.Store, pages), limited)
 
 	page(public, "/confirm/:token", handleConfirmPage(d.Links, pages))
 	public.POST("/confirm/:token", handleConfirm(d.Log, d.Store, d.Links, pages), limited)
@@ -54,6 +57,16 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	e.POST("/api/admin/subscribers/import", handleImport(d.Log, d.Store), requireAdmin(d.Admin), middleware.BodyLimit("200M"))
 	admin.POST("/digests", handleStartDigest(d.Digests))
 	admin.GET("/digests", handleListDigests(d.Digests))
+
+	// The editors' desk (desk_*.go): sign-in, then pages for editors with a session.
+	k := cookies{secure: strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")}
+	dr := deskRenderer{pages: d.Pages, site: cfg.Site, zone: d.Desk.Zone}
+	e.GET("/admin/login", handleLoginPage(dr, k), deskHeaders)
+	e.POST("/admin/login", handleLogin(d.Store, dr, k), deskHeaders, middleware.BodyLimit("64K"))
+	desk := e.Group("/admin", deskHeaders, requireEditor(d.Store, k))
+	desk.POST("/logout", handleLogout(d.Store, k), middleware.BodyLimit("64K"))
+	desk.GET("", handleDashboard(d.Store, d.Desk.Schedule, dr))
+	desk.GET("/audit", handleAuditPage(d.Store, dr))
 
 	e.GET("/healthz", handleHealth(d.Store))
 	if d.Metrics != nil {

@@ -200,7 +200,7 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 
 func TestPagesCarrySecurityHeaders(t *testing.T) {
 	env := newSignupEnv(t, server.Config{})
-	for _, path := range []string{"/", "/?lang=en", "/embed?country=kg", "/thanks", "/privacy", "/confirm/garbage"} {
+	for _, path := range []string{"/", "/?lang=en", "/embed?country=kg", "/thanks", "/privacy", "/confirm/garbage", "/manage"} {
 		resp, err := http.Get(env.srv.URL + path)
 		if err != nil {
 			t.Fatal(err)

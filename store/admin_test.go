@@ -100,7 +100,7 @@ func TestRecordAndErase(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec, err := s.SubscriberRecord(ctx, "GDPR@example.org")
-	if err != nil || rec.Subscriber.ID != sub.ID || len(rec.Deliveries) != 1 || len(rec.Mails) != 1 {
+	if err != nil || rec.Subscriber.ID != sub.ID || len(rec.Deliveries) != 1 || len(rec.Mails) != 2 { // confirmation and welcome
 		t.Fatalf("record: %+v %v", rec, err)
 	}
 	if d := rec.Deliveries[0]; d.Frequency != "daily" || d.Articles != 4 || d.MessageID == "" {

@@ -12,6 +12,7 @@ import (
 // ImportOptions say how to take an imported list.
 type ImportOptions struct {
 	Confirmed bool   // consented elsewhere already: active at once, consent method import-confirmed
+	Welcome   bool   // with Confirmed: send each new subscriber the welcome mail
 	Source    string // where the list came from, kept in each consent record
 	BatchSize int    // rows per transaction; 0 means 1000
 }
@@ -30,6 +31,7 @@ type ImportReport struct {
 	Imported    int            `json:"imported"`
 	Skipped     int            `json:"skipped"`
 	MailsQueued int            `json:"confirmation_mails_queued"`
+	Welcomes    int            `json:"welcome_mails_queued"`
 	ByReason    map[string]int `json:"skipped_by_reason"`
 }
 
@@ -110,7 +112,7 @@ func (s *Store) importBatch(ctx context.Context, items []batchItem, opt ImportOp
 	if opt.Confirmed {
 		status, method, confirmed = StatusActive, "import-confirmed", sql.NullInt64{Int64: t, Valid: true}
 	}
-	var imported, mails int
+	var imported, mails, welcomes int
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		salt, err := suppressionSalt(ctx, tx)
 		if err != nil {
@@ -151,6 +153,12 @@ func (s *Store) importBatch(ctx context.Context, items []batchItem, opt ImportOp
 				return fmt.Errorf("line %d: %w", row.line, err)
 			}
 			imported++
+			if opt.Confirmed && opt.Welcome {
+				if err := queueMail(ctx, tx, now, MailWelcome, id); err != nil {
+					return fmt.Errorf("line %d: %w", row.line, err)
+				}
+				welcomes++
+			}
 			if !opt.Confirmed {
 				queued, err := queueConfirm(ctx, tx, now, id)
 				if err != nil {
@@ -168,6 +176,7 @@ func (s *Store) importBatch(ctx context.Context, items []batchItem, opt ImportOp
 	}
 	rep.Imported += imported
 	rep.MailsQueued += mails
+	rep.Welcomes += welcomes
 	return nil
 }
 

@@ -135,7 +135,8 @@ func queueConfirm(ctx context.Context, tx sqlTx, now time.Time, id int64) (bool,
 	return true, queueMail(ctx, tx, now, MailConfirm, id)
 }
 
-// Confirm activates a pending subscriber: from now on, new articles are theirs.
+// Confirm activates a pending subscriber: from now on, new articles are theirs,
+// and a welcome mail is queued.
 // Confirming an active subscriber again changes nothing; a subscriber who left
 // since gets ErrConflict, because an old link must not undo an unsubscribe.
 func (s *Store) Confirm(ctx context.Context, id int64) (Subscriber, error) {
@@ -150,6 +151,9 @@ func (s *Store) Confirm(ctx context.Context, id int64) (Subscriber, error) {
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			if err := bump(ctx, tx, now, "confirm"); err != nil {
+				return err
+			}
+			if err := queueMail(ctx, tx, now, MailWelcome, id); err != nil {
 				return err
 			}
 		}

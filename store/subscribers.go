@@ -23,6 +23,7 @@ type Subscriber struct {
 	Status             string    `json:"status"`
 	Countries          []string  `json:"countries"` // empty means all
 	Frequency          string    `json:"frequency"`
+	Alerts             bool      `json:"alerts"` // breaking-news alerts too (frequency "immediate")
 	Locale             string    `json:"locale"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
@@ -48,7 +49,7 @@ type Consent struct {
 
 const subscriberColumns = `id, email, status, countries, frequency, locale, created_at, updated_at,
 	confirmed_at, unsubscribed_at, unsubscribe_channel, digest_since, soft_bounces, last_activity_at,
-	consent_at, consent_method, consent_source, consent_text, consent_ip, consent_agent`
+	consent_at, consent_method, consent_source, consent_text, consent_ip, consent_agent, alerts`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -58,14 +59,16 @@ func scanSubscriber(row scanner) (Subscriber, error) {
 		countries                            string
 		created, updated, activity, consent  int64
 		confirmed, unsubscribed, digestSince sql.NullInt64
+		alerts                               int
 	)
 	err := row.Scan(&s.ID, &s.Email, &s.Status, &countries, &s.Frequency, &s.Locale, &created, &updated,
 		&confirmed, &unsubscribed, &s.UnsubscribeChannel, &digestSince, &s.SoftBounces, &activity,
-		&consent, &s.Consent.Method, &s.Consent.Source, &s.Consent.TextVersion, &s.Consent.IP, &s.Consent.UserAgent)
+		&consent, &s.Consent.Method, &s.Consent.Source, &s.Consent.TextVersion, &s.Consent.IP, &s.Consent.UserAgent, &alerts)
 	if err != nil {
 		return Subscriber{}, err
 	}
 	s.Countries = splitCodes(countries)
+	s.Alerts = alerts != 0
 	s.CreatedAt, s.UpdatedAt, s.LastActivityAt = ms(created), ms(updated), ms(activity)
 	s.ConfirmedAt, s.UnsubscribedAt, s.DigestSince = msPtr(confirmed), msPtr(unsubscribed), msPtr(digestSince)
 	s.Consent.At, s.Consent.ConfirmedAt = ms(consent), s.ConfirmedAt

@@ -12,6 +12,7 @@ type Site struct {
 	LogoURL string // optional
 	BaseURL string // where Caravan is reachable, for absolute links
 	From    string // the sender, named in the consent text
+	Archive bool   // the public archive is on: pages link to it
 }
 
 // Page is what every page template receives.

@@ -13,11 +13,16 @@ import (
 
 // T returns the message key in locale, falling back to French, then to the key itself.
 func T(locale, key string) string {
-	if m, ok := catalog[locale][key]; ok {
-		return m
-	}
-	if m, ok := catalog["fr"][key]; ok {
-		return m
+	for _, l := range []string{locale, "fr"} {
+		if m, ok := catalog[l][key]; ok {
+			return m
+		}
+		if m, ok := readersCatalog[l][key]; ok {
+			return m
+		}
+		if m, ok := deskCatalog[l][key]; ok {
+			return m
+		}
 	}
 	return key
 }
@@ -50,6 +55,7 @@ var commonFuncs = map[string]any{
 	"tf":      Tf,
 	"country": CountryName,
 	"date":    Date,
+	"when":    DateTime,
 	"has":     func(list []string, v string) bool { return slices.Contains(list, v) },
 }
 
@@ -59,9 +65,11 @@ var textFuncs = texttemplate.FuncMap(commonFuncs)
 
 // Keys lists the catalogue keys of locale, for tests that check both languages agree.
 func Keys(locale string) []string {
-	out := make([]string, 0, len(catalog[locale]))
-	for k := range catalog[locale] {
-		out = append(out, k)
+	out := make([]string, 0, len(catalog[locale])+len(readersCatalog[locale])+len(deskCatalog[locale]))
+	for _, c := range []map[string]map[string]string{catalog, readersCatalog, deskCatalog} {
+		for k := range c[locale] {
+			out = append(out, k)
+		}
 	}
 	return out
 }

@@ -56,6 +56,7 @@ var pageData = map[string]any{
 	"preferences": templates.Preferences{Action: "/preferences/p", Countries: []string{"kg"}, Frequency: "weekly",
 		Language: "en", All: []string{"kz", "kg", "uz", "tj", "tm"}, Errors: map[string]string{"lang": `"><script>x</script>`},
 		Saved: true, Unsubscribed: true, ResubscribeAction: "/preferences/p/resubscribe", UnsubscribeURL: "/unsubscribe/t"},
+	"manage": templates.Manage{Email: `"><script>x</script>`, Error: "bad"},
 }
 
 // mailData holds sample data for each mail template.
@@ -63,6 +64,13 @@ var mailData = map[string]any{
 	"confirm": map[string]any{"Locale": "fr", "SiteName": "Asie centrale", "Accent": "#9b2c1f", "ConfirmURL": "http://localhost:8080/confirm/abc"},
 	"reconsent": templates.ReconsentMail{Locale: "fr", SiteName: "Asie centrale", Accent: "#9b2c1f",
 		PreferencesURL: "http://localhost:8080/preferences/p", UnsubscribeURL: "http://localhost:8080/unsubscribe/u", Days: 30},
+	"notice": templates.NoticeMail{Locale: "fr", SiteName: "Asie centrale", Accent: "#9b2c1f", Subject: "Rappel",
+		Paragraphs: []string{"a"}, Button: "Confirmer", ButtonURL: "http://localhost:8080/confirm/c", Notes: []string{"b"}},
+	"welcome": templates.WelcomeMail{Locale: "en", SiteName: "Asie centrale", Accent: "#9b2c1f", Subject: "Welcome",
+		What: "daily", Next: time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC), AlertsText: "alerts",
+		Articles:   []templates.DigestArticle{{Locale: "en", Title: "T", URL: "https://example.org/a", Countries: []string{"kg"}}},
+		ArchiveURL: "http://localhost:8080/archive", PreferencesURL: "http://localhost:8080/preferences/p",
+		UnsubscribeURL: "http://localhost:8080/unsubscribe/u"},
 }
 
 func TestEveryMailRenders(t *testing.T) {
@@ -122,5 +130,11 @@ func TestDates(t *testing.T) {
 	}
 	if got := templates.Date("fr", d.AddDate(0, 0, 4)); got != "1er décembre 2026" {
 		t.Errorf("fr first: %q", got)
+	}
+	if got := templates.DateTime("fr", d); got != "vendredi 27 novembre 2026 à 7\u00a0h\u00a000" {
+		t.Errorf("fr date and time: %q", got)
+	}
+	if got := templates.DateTime("en", d); got != "Friday 27 November 2026 at 07:00" {
+		t.Errorf("en date and time: %q", got)
 	}
 }

@@ -28,10 +28,29 @@ func (p *parts) schedule() digest.Schedule {
 	return digest.Schedule{Daily: p.cfg.DailyAt, Weekly: p.cfg.WeeklyAt, Location: p.cfg.Timezone}
 }
 
+// Exit codes of `caravan digest send` beyond 0 (sent, or nothing due) and 1
+// (failed): see the README's Guarantees.
+const (
+	exitHeld  = 3 // held by another live process: nothing sent
+	exitRetry = 4 // finished, with temporary failures left for a retry pass
+)
+
+// exitError is an error that ends the program with a given exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// ExitCode is the process's exit code for e.
+func (e *exitError) ExitCode() int { return e.code }
+
 // cmdDigestSend runs (or resumes) the digest of the current slot of a
-// frequency, for system cron. Running it again in the same slot sends nothing;
-// a run in progress in another process is left to it on SQLite, and shared
-// with it on PostgreSQL. The exit code is non-zero only when the run failed.
+// frequency, for system cron. Running it again in the same slot sends nothing
+// but the retries of temporary failures; a run in progress in another live
+// process is left to it on SQLite (exit 3), and shared with it on PostgreSQL.
 func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet("digest send")
 	frequency := fs.String("frequency", "", "daily or weekly (required)")
@@ -51,24 +70,34 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	when := slot.Format("2006-01-02 15:04 MST")
+	loc := cfg.Timezone
+	when := slot.In(loc).Format("2006-01-02 15:04 MST")
 	res, err := p.digestWorker().Run(ctx, *frequency, slot)
 	if err != nil {
 		return fmt.Errorf("%s digest of %s: %w", *frequency, when, err)
 	}
 	r := res.Run
 	switch {
+	case !res.Started && r.Retrying():
+		fmt.Fprintf(env.stdout, "The %s digest of %s was sent (run %d), but for %d temporary failures: "+
+			"they are retried from %s.\n", *frequency, when, r.ID, r.FailedTemp, r.RetryAt.In(loc).Format("15:04:05 MST"))
+		return &exitError{exitRetry, fmt.Errorf("%s digest of %s: %d temporary failures left", *frequency, when, r.FailedTemp)}
 	case !res.Started && r.Status == store.RunDone:
 		fmt.Fprintf(env.stdout, "The %s digest of %s was sent already (run %d): nothing to do.\n", *frequency, when, r.ID)
 		return nil
 	case !res.Started:
-		fmt.Fprintf(env.stdout, "The %s digest of %s is being sent by another process (run %d, %s): nothing to do.\n",
-			*frequency, when, r.ID, r.Owner)
-		return nil
+		since := r.ClaimedAt
+		if since.IsZero() {
+			since = r.StartedAt
+		}
+		return &exitError{exitHeld, fmt.Errorf("the %s digest of %s is being sent by another live process: "+
+			"run %d, held by %s since %s (last heartbeat %s ago); nothing sent", *frequency, when, r.ID,
+			digest.Describe(r.Owner), since.In(loc).Format("2006-01-02 15:04:05 MST"),
+			p.store.Now().Sub(r.HeartbeatAt).Round(time.Second))}
 	}
 	fmt.Fprintf(env.stdout, "Run %d, %s digest of %s: %d subscribers, %d sent, %d with nothing new, "+
-		"%d failed temporarily (next run retries), %d bounced; %s.\n", r.ID, *frequency, when, r.Selected, r.Sent,
-		r.SkippedEmpty, r.FailedTemp, r.FailedPerm, res.Duration.Round(time.Millisecond))
+		"%d failed temporarily, %d bounced, %d withheld (left during the run); %s.\n", r.ID, *frequency, when, r.Selected,
+		r.Sent, r.SkippedEmpty, r.FailedTemp, r.FailedPerm, r.Withheld, res.Duration.Round(time.Millisecond))
 	if !res.Complete {
 		fmt.Fprintf(env.stdout, "Interrupted: run the same command again to send the rest.\n")
 		cause := context.Cause(ctx)
@@ -76,6 +105,11 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 			cause = errors.New("stopped before the end")
 		}
 		return fmt.Errorf("%s digest of %s interrupted: %w", *frequency, when, cause)
+	}
+	if r.Retrying() {
+		fmt.Fprintf(env.stdout, "%d temporary failures left: run the same command again from %s to retry them "+
+			"(until the next %s slot).\n", r.FailedTemp, r.RetryAt.In(loc).Format("15:04:05 MST"), *frequency)
+		return &exitError{exitRetry, fmt.Errorf("%s digest of %s: %d temporary failures left", *frequency, when, r.FailedTemp)}
 	}
 	return nil
 }

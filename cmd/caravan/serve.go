@@ -42,6 +42,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	defer p.close()
 
+	bounces, err := p.bouncePoller()
+	if err != nil {
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	digests := digest.NewLauncher(workCtx, p.digestWorker(), p.schedule())
@@ -55,7 +59,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
-			Metrics: server.NewMetrics(p.store, log)})
+			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone}})
 	if err != nil {
 		return err
 	}
@@ -74,11 +78,14 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.run(workCtx) })
-	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Log: log}
+	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
+	}
+	if bounces != nil {
+		wg.Go(func() { bounces.Run(workCtx) })
 	}
 	if len(cfg.Feeds) > 0 {
 		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
@@ -106,9 +113,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	return nil
 }
 
-// purgeLoop deletes sign-ups never confirmed, at start and then hourly.
+// purgeLoop deletes sign-ups never confirmed, and reminds those unconfirmed
+// for two days, at start and then every few minutes.
 func purgeLoop(ctx context.Context, p *parts) {
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
 		if n, err := p.store.PurgePending(ctx, p.cfg.PurgeAfter); err != nil {
@@ -116,6 +124,7 @@ func purgeLoop(ctx context.Context, p *parts) {
 		} else if n > 0 {
 			p.log.Info("purged unconfirmed sign-ups", "count", n)
 		}
+		remindPending(ctx, p)
 		select {
 		case <-ctx.Done():
 			return

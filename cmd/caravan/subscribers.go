@@ -18,15 +18,19 @@ import (
 // input), printing each line it skipped and why, then a summary. Without
 // --confirmed, new addresses get a confirmation mail, which `caravan serve` sends.
 func cmdSubscribersImport(ctx context.Context, env cmdEnv, args []string) error {
-	var confirmed bool
+	var confirmed, welcome bool
 	cfg, pos, err := parseWithArgs("subscribers import", env, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&confirmed, "confirmed", false, "the list consented elsewhere already: subscribe without confirmation mails")
+		fs.BoolVar(&welcome, "welcome", false, "with --confirmed: send each new subscriber the welcome mail")
 	})
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: caravan subscribers import FILE.csv [--confirmed]")
+		return errors.New("usage: caravan subscribers import FILE.csv [--confirmed [--welcome]]")
+	}
+	if welcome && !confirmed {
+		return errors.New("--welcome needs --confirmed: readers who confirm by mail get the welcome mail anyway")
 	}
 	in := env.stdin
 	if pos[0] != "-" {
@@ -42,7 +46,7 @@ func cmdSubscribersImport(ctx context.Context, env cmdEnv, args []string) error 
 		return err
 	}
 	defer st.Close()
-	opt := store.ImportOptions{Confirmed: confirmed, Source: "command line import of " + filepath.Base(pos[0])}
+	opt := store.ImportOptions{Confirmed: confirmed, Welcome: welcome, Source: "command line import of " + filepath.Base(pos[0])}
 	rep, err := st.ImportCSV(ctx, bufio.NewReaderSize(in, 64<<10), opt, func(p store.ImportProblem) {
 		fmt.Fprintf(env.stdout, "line %d: %s: %s (%s)\n", p.Line, p.Email, p.Message, p.Reason)
 	})
@@ -55,6 +59,9 @@ func cmdSubscribersImport(ctx context.Context, env cmdEnv, args []string) error 
 	}
 	if rep.MailsQueued > 0 {
 		fmt.Fprintf(env.stdout, "%d confirmation mails queued; `caravan serve` sends them\n", rep.MailsQueued)
+	}
+	if rep.Welcomes > 0 {
+		fmt.Fprintf(env.stdout, "%d welcome mails queued; `caravan serve` sends them\n", rep.Welcomes)
 	}
 	return nil
 }

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kinds of one-off mail for the readers' side.
+const (
+	MailWelcome  = "welcome"  // right after a confirmation: what comes, and when
+	MailReminder = "reminder" // once, to a signup left unconfirmed
+	MailManage   = "manage"   // "lost your link?": the reader's preferences link
+)
+
+// MaxManageMailsPerDay caps the preference-link mails one address gets in a day,
+// however often someone types it into /manage.
+const MaxManageMailsPerDay = 3
+
+// QueueWelcome queues the welcome mail of an active subscriber (an import that
+// asked for it); anyone else is ErrConflict, an unknown id ErrNotFound.
+func (s *Store) QueueWelcome(ctx context.Context, id int64) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE id = ?`, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if status != StatusActive {
+			return fmt.Errorf("subscriber is %s: %w", status, ErrConflict)
+		}
+		return queueMail(ctx, tx, s.now(), MailWelcome, id)
+	})
+	if err != nil {
+		return fmt.Errorf("queue welcome %d: %w", id, err)
+	}
+	return nil
+}
+
+// QueueReminders queues one reminder for each signup still pending after
+// `after` but not older than `before` (past it, the link it would renew has
+// long been ignored), and returns how many. A signup is reminded once: only a
+// new signup of the same address (a newer consent) earns another.
+func (s *Store) QueueReminders(ctx context.Context, after, before time.Duration) (int, error) {
+	now := s.now()
+	var n int
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// The guarded UPDATE marks each row once, even with several processes
+		// at it: the second one finds the row reminded and skips it.
+		rows, err := tx.QueryContext(ctx, `UPDATE subscribers SET reminded_at = ?
+			WHERE status = 'pending' AND consent_at <= ? AND consent_at > ?
+			AND (reminded_at IS NULL OR reminded_at < consent_at) RETURNING id`,
+			now.UnixMilli(), now.Add(-after).UnixMilli(), now.Add(-before).UnixMilli())
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := queueMail(ctx, tx, now, MailReminder, id); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue reminders: %w", err)
+	}
+	return n, nil
+}
+
+// RequestManageLink queues a mail with the preferences link of the active
+// subscriber with email, at most MaxManageMailsPerDay a day. queued is false
+// when no mail goes out: unknown, not active, or their share sent today. The
+// caller must answer the same in every case.
+func (s *Store) RequestManageLink(ctx context.Context, email string) (queued bool, err error) {
+	now := s.now()
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT id, status FROM subscribers WHERE email_key = ?`+s.forUpdate(),
+			EmailKey(email)).Scan(&id, &status)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && status != StatusActive) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var sent int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE subscriber_id = ? AND kind = ?
+			AND created_at > ?`, id, MailManage, now.Add(-24*time.Hour).UnixMilli()).Scan(&sent); err != nil {
+			return err
+		}
+		if sent >= MaxManageMailsPerDay {
+			return nil
+		}
+		queued = true
+		return queueMail(ctx, tx, now, MailManage, id)
+	})
+	if err != nil {
+		return false, fmt.Errorf("request manage link: %w", err)
+	}
+	return queued, nil
+}
+
+// LatestArticles lists the limit articles that arrived last, newest first.
+func (s *Store) LatestArticles(ctx context.Context, limit int) ([]Article, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+articleColumns+` FROM articles
+		ORDER BY arrived_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("latest articles: %w", err)
+	}
+	return collectArticles(rows, "latest articles")
+}
+
+const articleColumns = `id, guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id`
+
+// collectArticles reads and closes rows of articleColumns.
+func collectArticles(rows *sql.Rows, what string) ([]Article, error) {
+	defer rows.Close()
+	var out []Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
