@@ -52,6 +52,8 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	admin.GET("/subscribers/:email", handleGetSubscriber(d.Store))
 	admin.DELETE("/subscribers/:email", handleEraseSubscriber(d.Log, d.Store))
 	admin.POST("/bounces", handleBounce(d.Log, d.Store))
+	admin.GET("/suppressions", handleListSuppressions(d.Store))
+	admin.DELETE("/suppressions/:email", handleLiftSuppression(d.Log, d.Store))
 	admin.GET("/stats", handleStats(d.Store))
 	// A list to import is bigger than the group's body limit allows: same bearer check, its own limit.
 	e.POST("/api/admin/subscribers/import", handleImport(d.Log, d.Store), requireAdmin(d.Admin), middleware.BodyLimit("200M"))

@@ -153,8 +153,8 @@ func (s *Store) bounceHard(ctx context.Context, tx *sql.Tx, id int64, key string
 	if err := bump(ctx, tx, ms(now), "bounce."+BounceHard); err != nil {
 		return err
 	}
-	if err := s.suppress(ctx, tx, key, "bounce-"+BounceHard); err != nil {
+	if err := s.suppress(ctx, tx, key, "bounce-"+BounceHard, id); err != nil {
 		return err
 	}
-	return markBounced(ctx, tx, ms(now), id, ChannelBounce, &BounceResult{})
+	return s.markBounced(ctx, tx, ms(now), id, ChannelBounce, &BounceResult{})
 }
