@@ -193,7 +193,10 @@ func handleReaderChoices(st interface {
 			return err
 		}
 		form, _ := c.FormParams()
-		p := store.Preferences{Countries: form["countries"], Frequency: c.FormValue("frequency"), Locale: c.FormValue("locale")}
+		sess, _ := sessionOf(c)
+		// The consent history says the newsroom made this change, and who.
+		p := store.Preferences{Countries: form["countries"], Frequency: c.FormValue("frequency"), Locale: c.FormValue("locale"),
+			By: store.Consent{Method: store.ChannelAdmin, Source: "editors' desk: " + sess.Editor.Email}}
 		if !slices.Contains(store.Frequencies, p.Frequency) || !slices.Contains(store.Locales, p.Locale) {
 			return echo.NewHTTPError(http.StatusUnprocessableEntity, "desk.reader.choices.invalid")
 		}

@@ -81,7 +81,8 @@ func TestDeskReaderActionsAreDoneAndAudited(t *testing.T) {
 		t.Fatalf("after unsubscribe: %s %s", s.Status, s.UnsubscribeChannel)
 	}
 	_, body = b.get(page + "?lang=en&done=desk.done.unsubscribed")
-	for _, want := range []string{"The reader is unsubscribed.", "choices changed for the reader", "all daily en → kg,tj weekly fr",
+	for _, want := range []string{"The reader is unsubscribed.", "choices changed for the reader", "Consent history",
+		"<th scope=\"row\">preferences</th><td>admin</td><td class=\"addr\">editors&#39; desk: editor@example.org</td>", "all daily en → kg,tj weekly fr",
 		"editor@example.org"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("reader page after the actions lacks %q", want)
