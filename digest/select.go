@@ -31,13 +31,15 @@ func (s selection) More() int { return s.Total - len(s.Articles) }
 // pick chooses from window, the run's candidate articles newest first, those
 // sub has not had yet: arrived since their previous digest's cutoff (or their
 // confirmation, and within Reach) and before this run's cutoff, about a
-// country they follow. Runs load the window as pages need it (see
-// window.cover) and call pick for every subscriber, so it touches no database.
+// country they follow, in their language or in none given. Runs load the
+// window as pages need it (see window.cover) and call pick for every
+// subscriber, so it touches no database.
 func pick(window []store.Article, sub store.Subscriber, cutoff time.Time) selection {
 	from := owedFrom(sub, cutoff)
 	var sel selection
 	for _, a := range window {
-		if a.ArrivedAt.Before(from) || !a.ArrivedAt.Before(cutoff) || !follows(sub.Countries, a.Countries) {
+		if a.ArrivedAt.Before(from) || !a.ArrivedAt.Before(cutoff) || !follows(sub.Countries, a.Countries) ||
+			(a.Lang != "" && a.Lang != sub.Locale) {
 			continue
 		}
 		sel.Total++

@@ -130,7 +130,7 @@ func (s *Store) LatestArticles(ctx context.Context, limit int) ([]Article, error
 	return collectArticles(rows, "latest articles")
 }
 
-const articleColumns = `id, guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id`
+const articleColumns = `id, guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id`
 
 // collectArticles reads and closes rows of articleColumns.
 func collectArticles(rows *sql.Rows, what string) ([]Article, error) {

@@ -16,7 +16,7 @@ import (
 // On PostgreSQL the processes on the database send each run together.
 func (p *parts) digestWorker() *digest.Worker {
 	w := &digest.Worker{Store: p.store, Sender: p.mail, Compose: p.compose, Workers: p.cfg.SendWorkers,
-		Rate: p.cfg.SendRate, Log: p.log, StaleAfter: p.cfg.DigestLease}
+		Limiter: p.pace, Log: p.log, StaleAfter: p.cfg.DigestLease}
 	if p.store.Postgres() {
 		w.Shared = p.store
 	}
@@ -114,10 +114,13 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	return nil
 }
 
-// cmdDigestPreview prints the digest an address would get now, sending nothing.
+// cmdDigestPreview prints the digest an address would get now, sending
+// nothing: a summary and the text part, or with --html the HTML part alone
+// (to open in a browser), the summary going to stderr then.
 func cmdDigestPreview(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet("digest preview")
 	email := fs.String("email", "", "the subscriber's address (required)")
+	asHTML := fs.Bool("html", false, "print the HTML part of the mail instead of the text part")
 	cfg, err := parseConfig(fs, args, env.getenv)
 	if err != nil {
 		return err
@@ -141,20 +144,33 @@ func cmdDigestPreview(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	sub, loc := pv.Subscriber, cfg.Timezone
-	countries := "all"
-	if len(sub.Countries) > 0 {
-		countries = strings.Join(sub.Countries, ",")
+	summary := env.stdout
+	if *asHTML {
+		summary = env.stderr
 	}
-	fmt.Fprintf(env.stdout, "Subscriber: %s (%s, %s, %s, countries %s)\n", sub.Email, sub.Status, sub.Frequency, sub.Locale, countries)
-	fmt.Fprintf(env.stdout, "New since: %s\n", pv.From.In(loc).Format("2006-01-02 15:04 MST"))
+	sub, loc := pv.Subscriber, cfg.Timezone
+	fmt.Fprintf(summary, "Subscriber: %s (%s, %s, %s, countries %s)\n", sub.Email, sub.Status, sub.Frequency, sub.Locale, countryList(sub.Countries))
+	fmt.Fprintf(summary, "New since: %s\n", pv.From.In(loc).Format("2006-01-02 15:04 MST"))
 	if sub.Status != store.StatusActive {
-		fmt.Fprintf(env.stdout, "Note: this subscriber is %s; digest runs send them nothing.\n", sub.Status)
+		fmt.Fprintf(summary, "Note: this subscriber is %s; digest runs send them nothing.\n", sub.Status)
 	}
 	if pv.Total == 0 {
-		fmt.Fprintln(env.stdout, "Nothing new: no digest would be sent.")
+		fmt.Fprintln(summary, "Nothing new: no digest would be sent.")
 		return nil
 	}
-	fmt.Fprintf(env.stdout, "Articles: %d (%d listed)\nSubject: %s\n\n%s", pv.Total, pv.Listed, pv.Subject, pv.Text)
+	fmt.Fprintf(summary, "Articles: %d (%d listed)\nSubject: %s\n", pv.Total, pv.Listed, pv.Subject)
+	if *asHTML {
+		fmt.Fprint(env.stdout, pv.HTML)
+		return nil
+	}
+	fmt.Fprintf(env.stdout, "\n%s", pv.Text)
 	return nil
+}
+
+// countryList is codes as an operator writes them, or "all".
+func countryList(codes []string) string {
+	if len(codes) == 0 {
+		return "all"
+	}
+	return strings.Join(codes, ",")
 }
