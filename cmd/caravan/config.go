@@ -36,6 +36,7 @@ type config struct {
 	DKIMKey, DKIMSelector, DKIMDomain string
 	FeedbackID, ReturnPath            string
 	BounceMailbox                     string
+	MailgunKey, SendGridKey           string
 	BouncePoll                        time.Duration
 	SiteName, Accent, LogoURL         string
 	PurgeAfter                        time.Duration
@@ -75,6 +76,8 @@ var settings = []setting{
 	{"feedback-id", "CARAVAN_FEEDBACK_ID", "", "sender id of the Feedback-ID header (signed by DKIM) for mailbox providers' feedback loops; empty: no header"},
 	{"return-path", "CARAVAN_RETURN_PATH", "", "envelope sender for VERP, e.g. bounces@example.org: each mail goes out as bounces+<signed id>@example.org"},
 	{"bounce-mailbox", "CARAVAN_BOUNCE_MAILBOX", "", "imaps://user:pass@host:993/INBOX polled for bounce reports (RFC 3464) and complaints (RFC 5965)"},
+	{"mailgun-signing-key", "CARAVAN_MAILGUN_SIGNING_KEY", "", "Mailgun's HTTP webhook signing key, for POST /api/admin/bounces/mailgun"},
+	{"sendgrid-public-key", "CARAVAN_SENDGRID_PUBLIC_KEY", "", "SendGrid's Signed Event Webhook verification key (base64), for POST /api/admin/bounces/sendgrid"},
 	{"bounce-poll", "CARAVAN_BOUNCE_POLL", "5m", "how often the bounce mailbox is polled"},
 	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages and in e-mails"},
 	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
@@ -150,6 +153,7 @@ func resolve(v func(string) string) (*config, error) {
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
+		MailgunKey: v("mailgun-signing-key"), SendGridKey: v("sendgrid-public-key"),
 		SiteName: v("site-name"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
@@ -213,6 +217,11 @@ func resolve(v func(string) string) (*config, error) {
 	if c.BounceMailbox != "" {
 		if _, err := bounce.ParseMailbox(c.BounceMailbox); err != nil {
 			bad("bounce-mailbox", err)
+		}
+	}
+	if c.SendGridKey != "" {
+		if _, err := bounce.ParseSendGridKey(c.SendGridKey); err != nil {
+			bad("sendgrid-public-key", err)
 		}
 	}
 	if !validFeedbackID(c.FeedbackID) {

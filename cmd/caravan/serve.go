@@ -46,6 +46,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	relays, err := p.relays()
+	if err != nil {
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	digests := digest.NewLauncher(workCtx, p.digestWorker(), p.schedule())
@@ -59,7 +63,8 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
-			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone}})
+			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone},
+			Relays: relays})
 	if err != nil {
 		return err
 	}
