@@ -86,6 +86,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
+	wg.Go(func() { complaintLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
 	}
