@@ -334,3 +334,17 @@ func TestSESWebhook(t *testing.T) {
 		t.Fatalf("subscription confirmation: %d %s, %d confirmations", resp.StatusCode, body, f.confirmed.Load())
 	}
 }
+
+func TestWebhookList(t *testing.T) {
+	env := newLeaveEnv(t)
+	if err := env.store.EnqueueWebhook(t.Context(), store.WebhookConfirmed, store.WebhookSubscriber{ID: 1, Email: "a@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := env.admin(t, "GET", "/api/admin/webhooks?status=pending", "")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"webhooks":[]`) {
+		t.Fatalf("a store without webhooks queued something: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := env.admin(t, "GET", "/api/admin/webhooks?status=lost", ""); resp.StatusCode != 400 {
+		t.Fatalf("bad status: %d %s", resp.StatusCode, body)
+	}
+}

@@ -22,6 +22,7 @@ type Store interface {
 	statsReader
 	manager
 	deskStore
+	webhookLister
 }
 
 type subscriber interface {

@@ -60,6 +60,7 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	e.POST("/api/admin/bounces/mailgun", handleRelay(d.Log, d.Store, "mailgun", d.Relays.mailgunEvents), relay...)
 	e.POST("/api/admin/bounces/sendgrid", handleRelay(d.Log, d.Store, "sendgrid", d.Relays.sendgridEvents), relay...)
 	admin.GET("/stats", handleStats(d.Store))
+	admin.GET("/webhooks", handleListWebhooks(d.Store))
 	// A list to import is bigger than the group's body limit allows: same bearer check, its own limit.
 	e.POST("/api/admin/subscribers/import", handleImport(d.Log, d.Store), requireAdmin(d.Admin), middleware.BodyLimit("200M"))
 	admin.POST("/digests", handleStartDigest(d.Digests))

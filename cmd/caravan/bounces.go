@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/caravan-news/caravan/mailer/bounce"
+	"github.com/caravan-news/caravan/mailer/webhook"
 	"github.com/caravan-news/caravan/server"
 )
 
@@ -34,4 +35,14 @@ func (p *parts) relays() (server.Relays, error) {
 		r.SendGrid = &bounce.SendGrid{PublicKey: key}
 	}
 	return r, nil
+}
+
+// webhookSender posts the queued subscriber events to CARAVAN_WEBHOOK_URL, or
+// is nil when none is set.
+func (p *parts) webhookSender() *webhook.Sender {
+	if p.cfg.WebhookURL == "" {
+		return nil
+	}
+	secret, _ := webhook.ParseSecret(p.cfg.WebhookSecret) // checked by resolve
+	return &webhook.Sender{URL: p.cfg.WebhookURL, Secret: secret, Queue: p.store, Log: p.log}
 }

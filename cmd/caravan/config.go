@@ -18,6 +18,8 @@ import (
 
 	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/mailer/bounce"
+	"github.com/caravan-news/caravan/mailer/webhook"
+	"github.com/caravan-news/caravan/store"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -37,6 +39,7 @@ type config struct {
 	FeedbackID, ReturnPath            string
 	BounceMailbox                     string
 	MailgunKey, SendGridKey           string
+	WebhookURL, WebhookSecret         string
 	BouncePoll                        time.Duration
 	SiteName, Accent, LogoURL         string
 	PurgeAfter                        time.Duration
@@ -78,6 +81,8 @@ var settings = []setting{
 	{"bounce-mailbox", "CARAVAN_BOUNCE_MAILBOX", "", "imaps://user:pass@host:993/INBOX polled for bounce reports (RFC 3464) and complaints (RFC 5965)"},
 	{"mailgun-signing-key", "CARAVAN_MAILGUN_SIGNING_KEY", "", "Mailgun's HTTP webhook signing key, for POST /api/admin/bounces/mailgun"},
 	{"sendgrid-public-key", "CARAVAN_SENDGRID_PUBLIC_KEY", "", "SendGrid's Signed Event Webhook verification key (base64), for POST /api/admin/bounces/sendgrid"},
+	{"webhook-url", "CARAVAN_WEBHOOK_URL", "", "where subscriber events are POSTed (Standard Webhooks); empty: none are queued"},
+	{"webhook-secret", "CARAVAN_WEBHOOK_SECRET", "", "key of the webhook signatures: whsec_<base64>, or at least 24 characters"},
 	{"bounce-poll", "CARAVAN_BOUNCE_POLL", "5m", "how often the bounce mailbox is polled"},
 	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages and in e-mails"},
 	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
@@ -154,6 +159,7 @@ func resolve(v func(string) string) (*config, error) {
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
 		MailgunKey: v("mailgun-signing-key"), SendGridKey: v("sendgrid-public-key"),
+		WebhookURL: v("webhook-url"), WebhookSecret: v("webhook-secret"),
 		SiteName: v("site-name"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
@@ -217,6 +223,14 @@ func resolve(v func(string) string) (*config, error) {
 	if c.BounceMailbox != "" {
 		if _, err := bounce.ParseMailbox(c.BounceMailbox); err != nil {
 			bad("bounce-mailbox", err)
+		}
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("webhook-url", errors.New("want an absolute http(s) URL such as https://crm.example.org/hooks/caravan"))
+		}
+		if _, err := webhook.ParseSecret(c.WebhookSecret); err != nil {
+			bad("webhook-secret", err)
 		}
 	}
 	if c.SendGridKey != "" {
@@ -328,4 +342,12 @@ func validFeedbackID(id string) bool {
 		}
 	}
 	return len(id) <= 64
+}
+
+// storeOptions are the store's options that the configuration decides.
+func (c *config) storeOptions() []store.Option {
+	if c.WebhookURL == "" {
+		return nil
+	}
+	return []store.Option{store.WithWebhooks()}
 }

@@ -237,6 +237,7 @@ func TestBadConfigurationIsAClearError(t *testing.T) {
 		"return-path":         {"--return-path", "Bounces <bounces@example.org>"},
 		"bounce-mailbox":      {"--bounce-mailbox", "pop3s://u:p@host"},
 		"sendgrid-public-key": {"--sendgrid-public-key", "not-a-key"},
+		"webhook-secret":      {"--webhook-url", "https://crm.example.org/hook", "--webhook-secret", "short"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

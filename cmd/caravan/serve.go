@@ -90,6 +90,9 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
 	}
+	if hooks := p.webhookSender(); hooks != nil {
+		wg.Go(func() { hooks.Run(workCtx) })
+	}
 	if bounces != nil {
 		wg.Go(func() { bounces.Run(workCtx) })
 	}
