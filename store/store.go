@@ -36,18 +36,10 @@ type Store struct {
 	signups chan signupReq // group commit of signups, see batch.go
 	done    chan struct{}  // closed when the signup batcher has stopped
 	hot     map[string]*sql.Stmt
-	// webhooks: subscriber events are queued for CARAVAN_WEBHOOK_URL (see webhooks.go).
-	webhooks bool
 }
 
 // Option changes how Open builds a Store.
 type Option func(*Store)
-
-// WithWebhooks makes every subscriber change queue its webhook event, in the
-// change's own transaction; without it nothing is queued.
-func WithWebhooks() Option {
-	return func(s *Store) { s.webhooks = true }
-}
 
 // WithClock makes the store read time from now; tests use it to move the clock.
 func WithClock(now func() time.Time) Option {

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The events of the outgoing webhooks.
@@ -58,11 +60,27 @@ type webhookBody struct {
 	} `json:"data"`
 }
 
+// SettingWebhooks is the setting that turns the queue on ("on"): the
+// database, not one process, knows whether events have a receiver, so that
+// a change made from the command line is reported too. caravan serve sets it
+// from CARAVAN_WEBHOOK_URL.
+const SettingWebhooks = "webhooks"
+
+// webhooksOn reports whether events are queued.
+func webhooksOn(ctx context.Context, tx sqlTx) (bool, error) {
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, SettingWebhooks).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return v == "on", err
+}
+
 // enqueueWebhook queues an event about sub inside tx, the transaction of the
 // change it reports, so that the event exists exactly when the change does.
-func (s *Store) enqueueWebhook(ctx context.Context, tx sqlTx, now time.Time, typ string, sub WebhookSubscriber) error {
-	if !s.webhooks {
-		return nil
+func enqueueWebhook(ctx context.Context, tx sqlTx, now time.Time, typ string, sub WebhookSubscriber) error {
+	if on, err := webhooksOn(ctx, tx); err != nil || !on {
+		return err
 	}
 	var b webhookBody
 	b.Type, b.Timestamp, b.Data.Subscriber = typ, now.UTC().Format(time.RFC3339Nano), sub
@@ -84,7 +102,7 @@ func (s *Store) enqueueWebhook(ctx context.Context, tx sqlTx, now time.Time, typ
 // EnqueueWebhook queues an event about sub on its own, for changes made outside
 // the store's transactions.
 func (s *Store) EnqueueWebhook(ctx context.Context, typ string, sub WebhookSubscriber) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return s.enqueueWebhook(ctx, tx, s.now(), typ, sub) })
+	return s.write(ctx, func(tx *sql.Tx) error { return enqueueWebhook(ctx, tx, s.now(), typ, sub) })
 }
 
 const webhookColumns = `id, event_id, type, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at`
@@ -162,7 +180,7 @@ func (s *Store) WebhookFailed(ctx context.Context, id int64, cause string, retry
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE webhook_events SET status = ?, attempts = attempts + 1,
-			next_attempt_at = ?, last_error = ? WHERE id = ?`, status, next, clipText(cause, 500), id)
+			next_attempt_at = ?, last_error = ? WHERE id = ?`, status, next, clipWebhookError(cause), id)
 		if err != nil {
 			return fmt.Errorf("webhook %d failed: %w", id, err)
 		}
@@ -170,9 +188,14 @@ func (s *Store) WebhookFailed(ctx context.Context, id int64, cause string, retry
 	})
 }
 
-func clipText(s string, n int) string {
-	if len(s) <= n {
+// clipWebhookError keeps the first 500 bytes of a receiver's error, whole characters only.
+func clipWebhookError(s string) string {
+	if len(s) <= 500 {
 		return s
 	}
-	return s[:n]
+	s = s[:500]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }

@@ -95,7 +95,7 @@ func cmdAdminToken(ctx context.Context, env cmdEnv, args []string) error {
 		return errors.New("CARAVAN_ADMIN_TOKEN (--admin-token) is set: that value is the admin token; " +
 			"to change it, change the variable and restart caravan serve")
 	}
-	st, err := store.Open(ctx, cfg.Database, cfg.storeOptions()...)
+	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}

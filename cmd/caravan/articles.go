@@ -21,7 +21,7 @@ func cmdFeedsPoll(ctx context.Context, env cmdEnv, args []string) error {
 		return errors.New("no feeds configured: set CARAVAN_FEEDS (or --feeds) to comma-separated RSS/Atom URLs")
 	}
 	log := newLogger(env.stderr, cfg.LogLevel)
-	st, err := store.Open(ctx, cfg.Database, cfg.storeOptions()...)
+	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func cmdArticlesImport(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
-	st, err := store.Open(ctx, cfg.Database, cfg.storeOptions()...)
+	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/mailer/bounce"
 	"github.com/caravan-news/caravan/mailer/webhook"
-	"github.com/caravan-news/caravan/store"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -342,12 +341,4 @@ func validFeedbackID(id string) bool {
 		}
 	}
 	return len(id) <= 64
-}
-
-// storeOptions are the store's options that the configuration decides.
-func (c *config) storeOptions() []store.Option {
-	if c.WebhookURL == "" {
-		return nil
-	}
-	return []store.Option{store.WithWebhooks()}
 }

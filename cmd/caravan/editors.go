@@ -38,7 +38,7 @@ func editors(ctx context.Context, env cmdEnv, verb string, args []string) error 
 			return fmt.Errorf("%s: %w", pos[0], err)
 		}
 	}
-	st, err := store.Open(ctx, cfg.Database, cfg.storeOptions()...)
+	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ type parts struct {
 
 // build opens the store and builds the mail pipeline.
 func build(ctx context.Context, cfg *config, log *slog.Logger) (*parts, error) {
-	st, err := store.Open(ctx, cfg.Database, cfg.storeOptions()...)
+	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
 	}

@@ -90,8 +90,13 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
 	}
+	webhooks := "off"
 	if hooks := p.webhookSender(); hooks != nil {
+		webhooks = "on"
 		wg.Go(func() { hooks.Run(workCtx) })
+	}
+	if err := p.store.SetSetting(ctx, store.SettingWebhooks, webhooks); err != nil {
+		return err
 	}
 	if bounces != nil {
 		wg.Go(func() { bounces.Run(workCtx) })

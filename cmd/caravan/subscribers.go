@@ -41,7 +41,7 @@ func cmdSubscribersImport(ctx context.Context, env cmdEnv, args []string) error 
 		defer f.Close()
 		in = f
 	}
-	st, err := store.Open(ctx, cfg.Database, cfg.storeOptions()...)
+	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func cmdSubscribersExport(ctx context.Context, env cmdEnv, args []string) error 
 	if status == "all" {
 		status = ""
 	}
-	st, err := store.Open(ctx, cfg.Database, cfg.storeOptions()...)
+	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func cmdSubscribersUnsubscribe(ctx context.Context, env cmdEnv, args []string) e
 	if err != nil {
 		return fmt.Errorf("%q: %w", pos[0], err)
 	}
-	st, err := store.Open(ctx, cfg.Database, cfg.storeOptions()...)
+	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}

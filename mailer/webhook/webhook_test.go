@@ -61,7 +61,10 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func setup(t *testing.T, fail int) (*store.Store, *storetest.Clock, *receiver, *Sender) {
 	t.Helper()
 	c := storetest.NewClock(time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC))
-	st := storetest.Open(t, store.WithClock(c.Now), store.WithWebhooks())
+	st := storetest.Open(t, store.WithClock(c.Now))
+	if err := st.SetSetting(context.Background(), store.SettingWebhooks, "on"); err != nil {
+		t.Fatal(err)
+	}
 	secret, err := ParseSecret("whsec_" + base64.StdEncoding.EncodeToString([]byte("a secret of thirty-two bytes !!!")))
 	if err != nil {
 		t.Fatal(err)
