@@ -25,6 +25,7 @@ type Composer struct {
 	BaseURL  string        // public URL, for links
 	SiteURL  string        // the news site, for "and N more"; empty: the newest article's site
 	SiteName string
+	LogoURL  string // shown atop every mail when it is an absolute URL or a path on Caravan
 	Accent   string
 	Location *time.Location // dates in mails
 	Links    *store.Signer
@@ -59,6 +60,17 @@ func NewComposer(from, baseURL, siteName, accent string, loc *time.Location, lin
 // ConfirmURL is the double opt-in link of subscriber id.
 func (c *Composer) ConfirmURL(id int64) string {
 	return c.BaseURL + "/confirm/" + c.Links.Make(store.PurposeConfirm, id, ConfirmTTL)
+}
+
+// SignupURL is the double opt-in link of signup id.
+func (c *Composer) SignupURL(id int64) string {
+	return c.BaseURL + "/confirm/" + c.Links.Make(store.PurposeSignup, id, ConfirmTTL)
+}
+
+// signupRecipient is the subscriber a signup's mails address: the spelling
+// typed and the language chosen in that signup.
+func signupRecipient(p store.PendingSignup) store.Subscriber {
+	return store.Subscriber{ID: p.SubscriberID, Email: p.Email, Locale: p.Locale, Frequency: p.Frequency, Countries: p.Countries}
 }
 
 // UnsubscribeURL is the never-expiring one-click unsubscribe link of subscriber id.
@@ -104,6 +116,9 @@ func (c *Composer) newMsg(sub store.Subscriber, subject, kind string, now time.T
 	return m, nil
 }
 
+// logo is the URL of the logo mails show, or "".
+func (c *Composer) logo() string { return templates.MailLogo(c.LogoURL, c.BaseURL) }
+
 // feedbackID is the Feedback-ID of a kind of mail to sub: campaign, frequency,
 // language and sender id, the last field being the sender's (Gmail's format). The
 // mailer's DKIM signature covers it, so that no one can pin complaints on others.
@@ -135,17 +150,28 @@ func setBody(m *gomail.Msg, text, html string) {
 
 // confirmMail is what the confirmation templates receive.
 type confirmMail struct {
-	Locale, SiteName, Accent, ConfirmURL string
+	Locale, SiteName, Logo, Accent, ConfirmURL string
 }
 
 // Confirm builds the double opt-in mail for sub, in their language.
 func (c *Composer) Confirm(sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
-	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Accent: c.Accent, ConfirmURL: c.ConfirmURL(sub.ID) + "?lang=" + sub.Locale}
+	return c.confirm(sub, c.ConfirmURL(sub.ID), now)
+}
+
+// ConfirmSignup builds the double opt-in mail of signup p: to the spelling
+// typed, in the language chosen, with a link that confirms that signup.
+func (c *Composer) ConfirmSignup(p store.PendingSignup, now time.Time) (*gomail.Msg, error) {
+	return c.confirm(signupRecipient(p), c.SignupURL(p.ID), now)
+}
+
+func (c *Composer) confirm(sub store.Subscriber, link string, now time.Time) (*gomail.Msg, error) {
+	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Logo: c.logo(), Accent: c.Accent,
+		ConfirmURL: link + "?lang=" + sub.Locale}
 	text, html, err := c.Tpl.Mail("confirm", data)
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.newMsg(sub, templates.T(sub.Locale, "mail.confirm.subject"), "confirm", now)
+	m, err := c.newMsg(sub, templates.Tf(sub.Locale, "mail.confirm.subject", c.SiteName), "confirm", now)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,10 @@ import (
 // MaxTitleLen is the longest article title accepted, in characters.
 const MaxTitleLen = 500
 
+// MaxGUIDLen is the longest article GUID accepted, in bytes: a GUID is a
+// unique key, and PostgreSQL refuses index entries much past 2,700 bytes.
+const MaxGUIDLen = 2000
+
 // DefaultArticlesLimit is how many articles Articles lists when asked for none or too many.
 const DefaultArticlesLimit = 100
 
@@ -25,6 +29,7 @@ type Article struct {
 	Title       string    `json:"title"`
 	Summary     string    `json:"summary"`
 	Countries   []string  `json:"countries"` // empty: regional news, for everyone
+	Lang        string    `json:"lang"`      // primary language subtag (fr, en); empty: unknown, for every reader
 	PublishedAt time.Time `json:"published_at"`
 	ArrivedAt   time.Time `json:"arrived_at"` // when Caravan learned of it: what "new" means to a digest
 	UpdatedAt   time.Time `json:"updated_at"`
@@ -38,13 +43,15 @@ type ArticleInput struct {
 	Title       string    `json:"title"`
 	Summary     string    `json:"summary"`
 	Countries   []string  `json:"countries"`
+	Lang        string    `json:"lang"`         // a language tag (fr, en, fr-FR); empty: unknown
 	PublishedAt time.Time `json:"published_at"` // zero: the store uses the time it first sees the article
 }
 
 // Normalize checks the input and puts it in stored form, in place: the URL must
 // be an absolute http(s) address, the title non-empty and at most MaxTitleLen
-// characters, the countries known codes. The GUID defaults to the URL. Errors
-// wrap ErrInvalid and name the field.
+// characters, the countries known codes. The GUID defaults to the URL. Text
+// comes out valid UTF-8 without NUL (see cleanText), whatever the feed or the
+// API client sent. Errors wrap ErrInvalid and name the field.
 func (in *ArticleInput) Normalize() error {
 	raw := strings.TrimSpace(in.URL)
 	u, err := url.Parse(raw)
@@ -53,19 +60,25 @@ func (in *ArticleInput) Normalize() error {
 	}
 	u.Host = strings.ToLower(u.Host)
 	in.URL = u.String()
-	in.Title = strings.Join(strings.Fields(strings.ToValidUTF8(in.Title, "")), " ")
+	in.Title = strings.Join(strings.Fields(cleanText(in.Title)), " ")
 	if in.Title == "" {
 		return fmt.Errorf("%w: title must not be empty", ErrInvalid)
 	}
 	if n := utf8.RuneCountInString(in.Title); n > MaxTitleLen {
 		return fmt.Errorf("%w: title is %d characters long, at most %d allowed", ErrInvalid, n, MaxTitleLen)
 	}
-	in.Summary = strings.TrimSpace(strings.ToValidUTF8(in.Summary, ""))
+	in.Summary = strings.TrimSpace(cleanText(in.Summary))
 	if in.Countries, err = NormalizeCountries(in.Countries); err != nil {
 		return fmt.Errorf("countries: %w", err)
 	}
-	if in.GUID = strings.TrimSpace(in.GUID); in.GUID == "" {
+	if in.Lang, err = NormalizeLang(in.Lang); err != nil {
+		return err
+	}
+	if in.GUID = strings.TrimSpace(cleanText(in.GUID)); in.GUID == "" {
 		in.GUID = in.URL
+	}
+	if len(in.GUID) > MaxGUIDLen {
+		return fmt.Errorf("%w: guid is %d bytes long, at most %d allowed", ErrInvalid, len(in.GUID), MaxGUIDLen)
 	}
 	return nil
 }
@@ -88,11 +101,17 @@ func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []Articl
 		if err := s.lockArrivals(ctx, tx); err != nil {
 			return err
 		}
-		// The clock is read inside the write transaction: a run's cutoff is too, so
-		// an article's arrival and a cutoff are ordered as their commits are, and
-		// no article can arrive "before" a cutoff yet be missing from that run.
-		// (On PostgreSQL, lockArrivals gives the order SQLite's one writer gives.)
-		now := s.now()
+		// Arrival is read inside the write transaction, and a run's cutoff is too:
+		// they are ordered as their commits are (on PostgreSQL, lockArrivals gives
+		// the order SQLite's one writer gives). A clock is not enough to order
+		// them: it may have stepped back (NTP), or the run's cutoff came from
+		// another instance whose clock runs ahead. So an article arrives after
+		// every cutoff already taken, whatever the clock says: a run that started
+		// before it cannot miss it, and the next run's window holds it.
+		now, err := arrivalTime(ctx, tx, s.now())
+		if err != nil {
+			return err
+		}
 		added, updated = 0, 0
 		for _, in := range norm {
 			isNew, changed, err := upsertArticle(ctx, tx, now, feedID, in)
@@ -113,23 +132,37 @@ func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []Articl
 	return added, updated, nil
 }
 
+// arrivalTime is when an article stored now arrives: now, or just after the
+// latest cutoff of any run when that is later.
+func arrivalTime(ctx context.Context, tx *sql.Tx, now time.Time) (time.Time, error) {
+	var latest int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cutoff), 0) FROM digest_runs`).Scan(&latest); err != nil {
+		return time.Time{}, fmt.Errorf("latest cutoff: %w", err)
+	}
+	if now.UnixMilli() <= latest {
+		return ms(latest + 1), nil
+	}
+	return now, nil
+}
+
 // upsertArticle inserts or updates one normalized article.
 func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, in ArticleInput) (isNew, changed bool, err error) {
 	var (
 		id                                 int64
 		oldURL, oldTitle, oldSum, oldCodes string
+		oldLang                            string
 		oldPublished                       int64
 	)
-	err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, published_at
-		FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldPublished)
+	err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, lang, published_at
+		FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldLang, &oldPublished)
 	if errors.Is(err, sql.ErrNoRows) {
 		inserted, err := insertArticle(ctx, tx, now, feedID, in)
 		if err != nil || inserted {
 			return inserted, false, err
 		}
 		// Another process (polling the same feed) stored it meanwhile: update that row.
-		err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, published_at
-			FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldPublished)
+		err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, lang, published_at
+			FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldLang, &oldPublished)
 	}
 	if err != nil {
 		return false, false, err
@@ -140,12 +173,13 @@ func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 		published = in.PublishedAt.UnixMilli()
 	}
 	codes := joinCodes(in.Countries)
-	if oldURL == in.URL && oldTitle == in.Title && oldSum == in.Summary && oldCodes == codes && oldPublished == published {
+	if oldURL == in.URL && oldTitle == in.Title && oldSum == in.Summary && oldCodes == codes && oldLang == in.Lang &&
+		oldPublished == published {
 		return false, false, nil
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, countries = ?,
+	_, err = tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, countries = ?, lang = ?,
 		published_at = ?, updated_at = ? WHERE id = ?`,
-		in.URL, in.Title, in.Summary, codes, published, now.UnixMilli(), id)
+		in.URL, in.Title, in.Summary, codes, in.Lang, published, now.UnixMilli(), id)
 	return false, err == nil, err
 }
 
@@ -158,9 +192,9 @@ func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 	}
 	feed := sql.NullInt64{Int64: feedID, Valid: feedID != 0}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles
-		(guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
-		in.GUID, in.URL, in.Title, in.Summary, joinCodes(in.Countries),
+		(guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
+		in.GUID, in.URL, in.Title, in.Summary, joinCodes(in.Countries), in.Lang,
 		published.UnixMilli(), now.UnixMilli(), now.UnixMilli(), feed)
 	if err != nil {
 		return false, err
@@ -175,7 +209,7 @@ func (s *Store) Articles(ctx context.Context, limit int) ([]Article, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = DefaultArticlesLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries,
+	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries, lang,
 		published_at, arrived_at, updated_at, feed_id
 		FROM articles ORDER BY arrived_at DESC, id DESC LIMIT ?`, limit)
 	if err != nil {
@@ -203,7 +237,7 @@ func scanArticle(row scanner) (Article, error) {
 		published, arrived, updated int64
 		feed                        sql.NullInt64
 	)
-	if err := row.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes,
+	if err := row.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes, &a.Lang,
 		&published, &arrived, &updated, &feed); err != nil {
 		return Article{}, err
 	}

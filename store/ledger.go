@@ -14,7 +14,7 @@ const (
 	ledgerCutoffSQL = `SELECT cutoff FROM digest_runs WHERE id = ?`
 	ledgerCountsSQL = `UPDATE digest_runs SET selected = selected + ?, sent = sent + ?,
 			skipped_empty = skipped_empty + ?, failed_temp = failed_temp + ?, failed_perm = failed_perm + ?,
-			heartbeat_at = ? WHERE id = ?`
+			withheld = withheld + ?, heartbeat_at = ? WHERE id = ?`
 	ledgerPrevSQL = `SELECT s.email_key, COALESCE(d.status, '') FROM subscribers s
 		LEFT JOIN deliveries d ON d.run_id = ? AND d.subscriber_id = s.id WHERE s.id = ?`
 	ledgerInsertSQL  = ledgerInsertInto + `VALUES (?, ?, ?, ?, ?, ?, ?, ?)` + ledgerInsertRule
@@ -29,8 +29,11 @@ const (
 
 // RecordDeliveries writes a batch of outcomes of runID in one transaction, and
 // with them their consequences: a subscriber who was sent their digest, or had
-// nothing new, starts the next one at the run's cutoff; a permanent failure
-// marks them bounced and suppresses the address. An outcome replaces an earlier
+// nothing new, starts the next one at the run's cutoff; a bounce (a permanent
+// failure about the mailbox, Delivery.Bounce) marks them bounced and
+// suppresses the address, while a refusal of the message alone (policy,
+// content, relay) suppresses nobody; a reader withheld keeps
+// their start (they are owed nothing more, or must get nothing). An outcome replaces an earlier
 // one of the same run only if that was a temporary failure. The run's counts
 // and heartbeat are updated.
 func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery) error {
@@ -53,7 +56,7 @@ func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery
 		}
 		c := l.counts
 		if _, err := htx.ExecContext(ctx, ledgerCountsSQL,
-			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, l.now, runID); err != nil {
+			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, c.Withheld, l.now, runID); err != nil {
 			return err
 		}
 		if err := bumpN(ctx, tx, ms(l.now), EventSent, int(c.Sent)); err != nil { // the complaint rate's denominator
@@ -141,7 +144,11 @@ func (l *ledger) record(ctx context.Context, tx *sql.Tx, d Delivery) error {
 		l.counts.FailedTemp++
 	case DeliveryFailedPerm:
 		l.counts.FailedPerm++
-		err = l.s.bounceHard(ctx, tx, d.SubscriberID, key, l.now)
+		if d.Bounce { // a refusal of this message only (policy, content, relay) suppresses nobody
+			err = l.s.bounceHard(ctx, tx, d.SubscriberID, key, l.now)
+		}
+	case DeliveryWithheld:
+		l.counts.Withheld++
 	}
 	return err
 }
@@ -153,8 +160,8 @@ func (s *Store) bounceHard(ctx context.Context, tx *sql.Tx, id int64, key string
 	if err := bump(ctx, tx, ms(now), "bounce."+BounceHard); err != nil {
 		return err
 	}
-	if err := s.suppress(ctx, tx, key, "bounce-"+BounceHard); err != nil {
+	if err := s.suppress(ctx, tx, key, "bounce-"+BounceHard, id); err != nil {
 		return err
 	}
-	return markBounced(ctx, tx, ms(now), id, ChannelBounce, &BounceResult{})
+	return s.markBounced(ctx, tx, ms(now), id, ChannelBounce, &BounceResult{})
 }

@@ -54,7 +54,11 @@ func (l *ledger) recordSet(ctx context.Context, tx *sql.Tx, ds []Delivery) error
 			l.counts.FailedTemp++
 		case DeliveryFailedPerm:
 			l.counts.FailedPerm++
-			bounced = append(bounced, d.SubscriberID)
+			if d.Bounce {
+				bounced = append(bounced, d.SubscriberID)
+			}
+		case DeliveryWithheld:
+			l.counts.Withheld++
 		}
 	}
 	if err := l.insertSet(ctx, tx, order, writes); err != nil {

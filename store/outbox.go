@@ -18,6 +18,7 @@ type OutboxMail struct {
 	ID           int64
 	Kind         string
 	SubscriberID int64
+	SignupID     int64 // the signup a confirmation or reminder is about; 0 for the others
 	Attempts     int
 }
 
@@ -54,14 +55,14 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
 				ORDER BY next_attempt_at, id LIMIT ?`+s.skipLocked()+`)
-			RETURNING id, kind, subscriber_id, attempts`, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
+			RETURNING id, kind, subscriber_id, COALESCE(signup_id, 0), attempts`, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var m OutboxMail
-			if err := rows.Scan(&m.ID, &m.Kind, &m.SubscriberID, &m.Attempts); err != nil {
+			if err := rows.Scan(&m.ID, &m.Kind, &m.SubscriberID, &m.SignupID, &m.Attempts); err != nil {
 				return err
 			}
 			out = append(out, m)
@@ -72,6 +73,22 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 		return nil, fmt.Errorf("claim mail: %w", err)
 	}
 	return out, nil
+}
+
+// ReleaseMail gives claimed messages back, unsent and due now: a sender that
+// stops (a shutdown) hands back what it claimed instead of leaving it leased.
+// The claim's attempt is not counted.
+func (s *Store) ReleaseMail(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := append([]any{s.nowMS()}, int64Args(ids)...)
+	_, err := s.w.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = attempts - 1
+		WHERE status = 'queued' AND attempts > 0 AND id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("release %d mails: %w", len(ids), err)
+	}
+	return nil
 }
 
 // MailSent records a delivered message.
@@ -111,11 +128,4 @@ func (s *Store) QueuedMail(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count queued mail: %w", err)
 	}
 	return n, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
+
+	"golang.org/x/time/rate"
 
 	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/mailer"
@@ -20,6 +23,7 @@ type parts struct {
 	tpl     *templates.Set
 	links   *store.Signer
 	mail    mailer.Sender
+	pace    *rate.Limiter // the relay's send-rate ceiling, one for the whole process
 	compose *digest.Composer
 }
 
@@ -58,12 +62,23 @@ func (p *parts) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p.pace = mailer.NewLimiter(p.cfg.SendRate)
 	p.compose, err = digest.NewComposer(p.cfg.From, p.cfg.BaseURL, p.cfg.SiteName, p.cfg.Accent, p.cfg.Timezone, p.links, p.tpl)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", optName("from"), err)
 	}
+	if p.compose.From.Name == "" {
+		p.compose.From.Name = p.cfg.SiteName
+	}
+	p.compose.SiteURL, p.compose.LogoURL = p.cfg.SiteURL, p.cfg.LogoURL
 	p.compose.FeedbackID, p.compose.ReturnPath = p.cfg.FeedbackID, p.cfg.ReturnPath
 	return nil
+}
+
+// site is how the pages present the newsletter.
+func (p *parts) site() templates.Site {
+	return templates.Site{Name: p.cfg.SiteName, Accent: p.cfg.Accent, LogoURL: p.cfg.LogoURL, BaseURL: p.cfg.BaseURL,
+		From: p.compose.From.Name + " (" + p.compose.From.Address + ")", DailyAt: p.cfg.DailyAt, WeeklyAt: p.cfg.WeeklyAt}
 }
 
 // baseURLKey is the setting where caravan serve records its public URL, so

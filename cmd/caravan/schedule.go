@@ -35,13 +35,14 @@ type scheduler struct {
 func newScheduler(log *slog.Logger, sched digest.Schedule, digests *digest.Launcher, now func() time.Time) (*scheduler, error) {
 	s := &scheduler{cron: cron.New(cron.WithLocation(sched.Location)), log: log, sched: sched, digests: digests, now: now}
 	for _, f := range store.Frequencies {
-		spec, err := sched.Spec(f)
+		// The schedule of digest, not cron's own reading of the spec: one slot
+		// per wall-clock time, so daylight saving neither skips nor repeats one.
+		cs, err := sched.Cron(f)
 		if err != nil {
-			return nil, err
-		}
-		if _, err := s.cron.AddFunc(spec, func() { s.start(f) }); err != nil {
+			spec, _ := sched.Spec(f)
 			return nil, fmt.Errorf("--%s-at %q: %w", f, spec, err)
 		}
+		s.cron.Schedule(cs, cron.FuncJob(func() { s.start(f) }))
 	}
 	if _, err := s.cron.AddFunc(catchUpEvery, s.catchUp); err != nil {
 		return nil, err
@@ -60,12 +61,22 @@ func (s *scheduler) run(ctx context.Context) {
 	s.digests.Wait()
 }
 
-// catchUp starts the current run of each frequency if its slot is recent;
-// one done already costs a single query.
+// catchUp starts the current run of each frequency if its slot is recent
+// (one done already costs a single query), and retries the temporary
+// failures of an older one until the next slot comes.
 func (s *scheduler) catchUp() {
 	for _, f := range store.Frequencies {
-		if slot, err := s.sched.Slot(f, s.now()); err == nil && s.now().Sub(slot) <= catchUpWithin {
+		slot, err := s.sched.Slot(f, s.now())
+		switch {
+		case err != nil:
+		case s.now().Sub(slot) <= catchUpWithin:
 			s.start(f)
+		default:
+			if run, started, err := s.digests.Retry(context.Background(), f); err != nil {
+				s.log.Error("digest retry not started", "frequency", f, "err", err)
+			} else if started {
+				s.log.Info("digest retry pass launched", "frequency", f, "run_id", run.ID, "slot", run.Slot)
+			}
 		}
 	}
 }

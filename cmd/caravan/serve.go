@@ -13,7 +13,6 @@ import (
 	"github.com/caravan-news/caravan/feeds"
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/store"
-	"github.com/caravan-news/caravan/templates"
 )
 
 // cmdServe runs the web app and the background workers until ctx ends, then
@@ -58,9 +57,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 
-	site := templates.Site{Name: cfg.SiteName, Accent: cfg.Accent, LogoURL: cfg.LogoURL, BaseURL: cfg.BaseURL,
-		From: cfg.SiteName + " (" + p.compose.From.Address + ")"}
-	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
+	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: p.site(), AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
 			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone},
@@ -71,19 +68,23 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err := p.store.SetSetting(ctx, baseURLKey, cfg.BaseURL); err != nil {
 		return err
 	}
+	// The socket is bound and nothing left can fail: the token goes out before
+	// the "listening" line, so that whoever waits for that line finds it too.
+	if err := announceAdminToken(ctx, cfg, p.store, env.stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(env.stdout, "Caravan listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
 	if derived {
 		fmt.Fprintf(env.stdout, "CARAVAN_BASE_URL is not set: links in e-mails use %s, derived from the listen address; "+
 			"set CARAVAN_BASE_URL to the address readers reach.\n", cfg.BaseURL)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "database", store.Redact(cfg.Database), "mail", mailTarget(cfg))
-	if err := announceAdminToken(ctx, cfg, p.store, env.stdout); err != nil {
-		return err
-	}
 
 	var wg sync.WaitGroup
+	wg.Go(func() { checkRelay(workCtx, p) })
 	wg.Go(func() { sched.run(workCtx) })
-	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log}
+	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log,
+		Limiter: p.pace}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
 	wg.Go(func() { complaintLoop(workCtx, p) })
@@ -101,10 +102,9 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if bounces != nil {
 		wg.Go(func() { bounces.Run(workCtx) })
 	}
-	if len(cfg.Feeds) > 0 {
-		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
-		wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
-	}
+	// Started even with no feeds: it retires the feeds no longer configured.
+	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log)
+	wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
 
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- e.Server.Serve(ln) }()
@@ -145,6 +145,24 @@ func purgeLoop(ctx context.Context, p *parts) {
 		case <-t.C:
 		}
 	}
+}
+
+// checkRelay connects to the SMTP relay once at start (greeting, EHLO,
+// STARTTLS, AUTH) and warns at once when it does not answer, rather than at
+// the first sign-up whose confirmation cannot go.
+func checkRelay(ctx context.Context, p *parts) {
+	relay, ok := p.mail.(interface{ Probe(context.Context) error })
+	if !ok {
+		return // the outbox folder
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := relay.Probe(ctx); err != nil {
+		p.log.Warn("the SMTP relay does not answer: mail waits in the queue and is retried; check --smtp-url (CARAVAN_SMTP_URL)",
+			"err", err)
+		return
+	}
+	p.log.Info("the SMTP relay answers")
 }
 
 func mailTarget(cfg *config) string {
