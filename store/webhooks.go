@@ -120,11 +120,8 @@ func (s *Store) DueWebhooks(ctx context.Context, limit int) ([]WebhookEvent, err
 // ListWebhooks returns the latest limit events, newest first; status filters
 // when it is not empty.
 func (s *Store) ListWebhooks(ctx context.Context, status string, limit int) ([]WebhookEvent, error) {
-	q, args := `SELECT `+webhookColumns+` FROM webhook_events`, []any{}
-	if status != "" {
-		q, args = q+` WHERE status = ?`, append(args, status)
-	}
-	out, err := s.webhookList(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	out, err := s.webhookList(ctx, `SELECT `+webhookColumns+` FROM webhook_events
+		WHERE ? = '' OR status = ? ORDER BY id DESC LIMIT ?`, status, status, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
