@@ -49,6 +49,12 @@ func newLeaveEnv(t *testing.T) *leaveEnv {
 // newLeaveEnvAt is newLeaveEnv with the public URL baseURL.
 func newLeaveEnvAt(t *testing.T, baseURL string) *leaveEnv {
 	t.Helper()
+	return newLeaveEnvWith(t, baseURL, server.Relays{})
+}
+
+// newLeaveEnvWith is newLeaveEnvAt with the relays' webhooks set up.
+func newLeaveEnvWith(t *testing.T, baseURL string, relays server.Relays) *leaveEnv {
+	t.Helper()
 	c := storetest.NewClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	st := storetest.Open(t, store.WithClock(c.Now))
 	tpl, err := templates.Load()
@@ -60,7 +66,7 @@ func newLeaveEnvAt(t *testing.T, baseURL string) *leaveEnv {
 	cfg := server.Config{BaseURL: baseURL, Site: templates.Site{Name: "Asie centrale", BaseURL: baseURL, From: "Newsletter"},
 		RateLimit: 1000}
 	e, err := server.New(cfg, server.Deps{Log: log, Store: st, Pages: tpl, Links: links, Admin: testKey(adminToken),
-		Metrics: server.NewMetrics(st, log)})
+		Metrics: server.NewMetrics(st, log), Relays: relays})
 	if err != nil {
 		t.Fatal(err)
 	}

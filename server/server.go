@@ -40,6 +40,7 @@ type Deps struct {
 	Digests DigestStarter // may be nil until the digest worker exists
 	Metrics http.Handler  // may be nil
 	Desk    DeskParts     // what the editors' desk drives besides the store
+	Relays  Relays        // the relays' own bounce webhooks
 }
 
 // New builds the HTTP handler with every route (see routes.go).
