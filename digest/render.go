@@ -56,7 +56,7 @@ func (c *Composer) renderDigestLinks(cache *blocks, sub store.Subscriber, articl
 		Locale: loc, SiteName: c.SiteName, Accent: c.Accent, Date: now.In(c.location()),
 		Count: count(loc, len(articles)+more), Following: following(loc, sub.Countries), Frequency: sub.Frequency,
 		More: more, MoreURL: c.moreURL(articles),
-		PreferencesURL: preferencesURL, UnsubscribeURL: unsubscribeURL,
+		PreferencesURL: preferencesURL, UnsubscribeURL: unsubscribeURL, ArchiveURL: c.ArchiveURL,
 	}
 	data.Subject = c.subject(sub, articles, more)
 	titles := make([]string, 0, 3)

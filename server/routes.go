@@ -26,6 +26,11 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	public.GET("/privacy", handlePrivacy(pages))
 	public.GET("/manage", handleManagePage(pages))
 	public.POST("/manage", handleManage(d.Log, d.Store, pages), limited)
+	if d.Archive != nil { // off: these pages do not exist
+		public.GET("/archive", handleArchive(d.Archive, pages))
+		public.GET("/archive/:frequency/:day", handleEdition(d.Archive, pages))
+		public.GET("/archive.atom", handleArchiveFeed(d.Archive, pages))
+	}
 
 	public.GET("/confirm/:token", handleConfirmPage(d.Links, pages))
 	public.POST("/confirm/:token", handleConfirm(d.Log, d.Store, d.Links, pages), limited)

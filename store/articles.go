@@ -29,6 +29,7 @@ type Article struct {
 	ArrivedAt   time.Time `json:"arrived_at"` // when Caravan learned of it: what "new" means to a digest
 	UpdatedAt   time.Time `json:"updated_at"`
 	FeedID      int64     `json:"feed_id,omitempty"` // 0: added through the API or the CLI
+	Alert       bool      `json:"alert"`             // breaking news: sent at once to the readers of alerts
 }
 
 // ArticleInput is an article as the admin API, the CLI or a feed gives it.
@@ -175,8 +176,7 @@ func (s *Store) Articles(ctx context.Context, limit int) ([]Article, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = DefaultArticlesLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries,
-		published_at, arrived_at, updated_at, feed_id
+	rows, err := s.r.QueryContext(ctx, `SELECT `+articleColumns+`
 		FROM articles ORDER BY arrived_at DESC, id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
@@ -202,13 +202,14 @@ func scanArticle(row scanner) (Article, error) {
 		codes                       string
 		published, arrived, updated int64
 		feed                        sql.NullInt64
+		alert                       int
 	)
 	if err := row.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes,
-		&published, &arrived, &updated, &feed); err != nil {
+		&published, &arrived, &updated, &feed, &alert); err != nil {
 		return Article{}, err
 	}
 	a.Countries = splitCodes(codes)
 	a.PublishedAt, a.ArrivedAt, a.UpdatedAt = ms(published), ms(arrived), ms(updated)
-	a.FeedID = feed.Int64
+	a.FeedID, a.Alert = feed.Int64, alert != 0
 	return a, nil
 }

@@ -130,7 +130,8 @@ func (s *Store) LatestArticles(ctx context.Context, limit int) ([]Article, error
 	return collectArticles(rows, "latest articles")
 }
 
-const articleColumns = `id, guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id`
+// articleColumns are what scanArticle reads, in its order.
+const articleColumns = `id, guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id, alert`
 
 // collectArticles reads and closes rows of articleColumns.
 func collectArticles(rows *sql.Rows, what string) ([]Article, error) {

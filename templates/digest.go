@@ -22,6 +22,7 @@ type DigestMail struct {
 	More                           int           // matching articles not listed
 	MoreURL                        string
 	PreferencesURL, UnsubscribeURL string
+	ArchiveURL                     string // the public archive; empty when it is off
 }
 
 // DigestArticle is what the "article" block of the digest templates receives.

@@ -63,6 +63,7 @@ func (p *parts) init(ctx context.Context) error {
 		return err
 	}
 	p.compose.FeedbackID = p.cfg.FeedbackID
+	p.composeReaders()
 	return nil
 }
 

@@ -51,11 +51,11 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 
 	site := templates.Site{Name: cfg.SiteName, Accent: cfg.Accent, LogoURL: cfg.LogoURL, BaseURL: cfg.BaseURL,
-		From: cfg.SiteName + " (" + p.compose.From.Address + ")"}
+		From: cfg.SiteName + " (" + p.compose.From.Address + ")", Archive: cfg.Archive > 0}
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
-			Metrics: server.NewMetrics(p.store, log)})
+			Metrics: server.NewMetrics(p.store, log), Archive: p.archive()})
 	if err != nil {
 		return err
 	}
