@@ -32,6 +32,9 @@ type Composer struct {
 	// FeedbackID is the sender id of the Feedback-ID header that mailbox
 	// providers' feedback loops group complaints by; empty: no header.
 	FeedbackID string
+	// ReturnPath turns on VERP: each mail's envelope sender is
+	// local+<signed subscriber id>@domain of it, where bounces come back.
+	ReturnPath string
 	// The readers' side (see archive.go, alerts.go): the public archive's
 	// address, empty when it is off, and the daily cap of alerts per reader.
 	ArchiveURL   string
@@ -92,6 +95,11 @@ func (c *Composer) newMsg(sub store.Subscriber, subject, kind string, now time.T
 	m.SetGenHeader("Auto-Submitted", "auto-generated")
 	if c.FeedbackID != "" {
 		m.SetGenHeader("Feedback-ID", c.feedbackID(kind, sub))
+	}
+	if c.ReturnPath != "" {
+		if err := m.EnvelopeFrom(c.Links.VERPAddress(c.ReturnPath, sub.ID)); err != nil {
+			return nil, fmt.Errorf("envelope sender of subscriber %d: %w", sub.ID, err)
+		}
 	}
 	return m, nil
 }

@@ -28,9 +28,10 @@ type smtpServer struct {
 
 // received is one accepted message.
 type received struct {
-	To  string
-	Msg *mail.Message
-	Raw string
+	From string // the envelope sender
+	To   string
+	Msg  *mail.Message
+	Raw  string
 }
 
 func startSMTP(t *testing.T) *smtpServer {
@@ -99,11 +100,12 @@ type smtpBackend struct{ ts *smtpServer }
 func (b smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{ts: b.ts}, nil }
 
 type smtpSession struct {
-	ts *smtpServer
-	to []string
+	ts   *smtpServer
+	from string
+	to   []string
 }
 
-func (s *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
 
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.ts.mu.Lock()
@@ -137,7 +139,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 		s.ts.mu.Unlock()
 		return err
 	}
-	s.ts.msgs = append(s.ts.msgs, received{To: to, Msg: msg, Raw: string(raw)})
+	s.ts.msgs = append(s.ts.msgs, received{From: s.from, To: to, Msg: msg, Raw: string(raw)})
 	n, fn := len(s.ts.msgs), s.ts.accepted
 	s.ts.mu.Unlock()
 	if fn != nil {
@@ -146,5 +148,5 @@ func (s *smtpSession) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *smtpSession) Reset()        { s.to = nil }
+func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
 func (s *smtpSession) Logout() error { return nil }

@@ -104,6 +104,10 @@ func errorHandler(log *slog.Logger, pages *templates.Set, site templates.Site) e
 			c.String(status, msg)
 			return
 		}
+		if strings.HasPrefix(c.Request().URL.Path, "/admin") {
+			deskError(c, deskRenderer{pages: pages, site: site}, status, msg)
+			return
+		}
 		title, bodyKey := "error.title", "error.body"
 		switch {
 		case status == http.StatusTooManyRequests:

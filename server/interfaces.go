@@ -21,6 +21,7 @@ type Store interface {
 	bouncer
 	statsReader
 	manager
+	deskStore
 }
 
 type subscriber interface {

@@ -43,6 +43,12 @@ type leaveEnv struct {
 
 func newLeaveEnv(t *testing.T) *leaveEnv {
 	t.Helper()
+	return newLeaveEnvAt(t, "http://localhost:8080")
+}
+
+// newLeaveEnvAt is newLeaveEnv with the public URL baseURL.
+func newLeaveEnvAt(t *testing.T, baseURL string) *leaveEnv {
+	t.Helper()
 	c := storetest.NewClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	st := storetest.Open(t, store.WithClock(c.Now))
 	tpl, err := templates.Load()
@@ -51,7 +57,7 @@ func newLeaveEnv(t *testing.T) *leaveEnv {
 	}
 	log := slog.New(slog.DiscardHandler)
 	links := store.NewSigner("test-secret", c.Now)
-	cfg := server.Config{Site: templates.Site{Name: "Asie centrale", BaseURL: "http://localhost:8080", From: "Newsletter"},
+	cfg := server.Config{BaseURL: baseURL, Site: templates.Site{Name: "Asie centrale", BaseURL: baseURL, From: "Newsletter"},
 		RateLimit: 1000}
 	e, err := server.New(cfg, server.Deps{Log: log, Store: st, Pages: tpl, Links: links, Admin: testKey(adminToken),
 		Metrics: server.NewMetrics(st, log)})

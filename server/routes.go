@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -61,6 +62,16 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	e.POST("/api/admin/subscribers/import", handleImport(d.Log, d.Store), requireAdmin(d.Admin), middleware.BodyLimit("200M"))
 	admin.POST("/digests", handleStartDigest(d.Digests))
 	admin.GET("/digests", handleListDigests(d.Digests))
+
+	// The editors' desk (desk_*.go): sign-in, then pages for editors with a session.
+	k := cookies{secure: strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https://")}
+	dr := deskRenderer{pages: d.Pages, site: cfg.Site, zone: d.Desk.Zone}
+	e.GET("/admin/login", handleLoginPage(dr, k), deskHeaders)
+	e.POST("/admin/login", handleLogin(d.Store, dr, k), deskHeaders, middleware.BodyLimit("64K"))
+	desk := e.Group("/admin", deskHeaders, requireEditor(d.Store, k))
+	desk.POST("/logout", handleLogout(d.Store, k), middleware.BodyLimit("64K"))
+	desk.GET("", handleDashboard(d.Store, d.Desk.Schedule, dr))
+	desk.GET("/audit", handleAuditPage(d.Store, dr))
 
 	e.GET("/healthz", handleHealth(d.Store))
 	if d.Metrics != nil {

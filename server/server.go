@@ -39,6 +39,7 @@ type Deps struct {
 	Admin   AdminKey      // checks the admin bearer token
 	Digests DigestStarter // may be nil until the digest worker exists
 	Metrics http.Handler  // may be nil
+	Desk    DeskParts     // what the editors' desk drives besides the store
 	Archive Archive       // nil: the public archive is off
 }
 

@@ -106,13 +106,16 @@ func escapeLike(s string) string {
 // Erase deletes everything Caravan holds about the address: the subscriber row
 // and, through ON DELETE CASCADE, their deliveries and queued mail. Only a salted
 // hash stays, in the suppression list, so that no signup or import ever mails it
-// again. An address that is not on the list is suppressed all the same; found
+// again, and in the audit log, in place of the address. An address that is not on the list is suppressed all the same; found
 // tells whether there was anything to delete. The daily counters, which name no
 // one, are kept.
 func (s *Store) Erase(ctx context.Context, email string) (found bool, err error) {
 	key := EmailKey(email)
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if err := s.suppress(ctx, tx, key, "erased"); err != nil {
+			return err
+		}
+		if err := s.hashAudit(ctx, tx, key); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM subscribers WHERE email_key = ?`, key)

@@ -25,6 +25,7 @@ var sqlFragments = map[string]bool{"forUpdate": true, "skipLocked": true, "place
 // entry needs the same care in review: values go in the query's arguments.
 var dynamicSQL = map[string]string{
 	`ListSubscribers: strings.Join(where, " AND ")`: "literal conditions with ? placeholders, chosen by which filters are set",
+	`AuditLog: strings.Join(where, " AND ")`:        "literal conditions with ? placeholders, chosen by which filters are set",
 	`countByCountry: strings.Join(cols, ", ")`:      "one literal column per constant country code",
 	`countByCountry: c`:                             "ranges over the constant country codes (Countries)",
 	`checkEmpty: t.name`:                            "table names from the fixed list of copied tables",

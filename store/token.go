@@ -17,6 +17,7 @@ const (
 	PurposeConfirm     Purpose = 'c'
 	PurposeUnsubscribe Purpose = 'u'
 	PurposePreferences Purpose = 'p'
+	PurposeBounce      Purpose = 'b' // the VERP envelope sender: bounces come back to it
 )
 
 // Token errors. An expired token still names its subscriber, so a page can offer a new link.
@@ -43,6 +44,11 @@ func NewSigner(secret string, now func() time.Time) *Signer {
 // Make returns a URL-safe token for subscriber id; ttl 0 means it never expires.
 // (A negative ttl makes a token that has already expired, for tests.)
 func (s *Signer) Make(p Purpose, id int64, ttl time.Duration) string {
+	return base64.RawURLEncoding.EncodeToString(s.sign(p, id, ttl))
+}
+
+// sign returns the bytes of a token: purpose, id, expiry and their MAC.
+func (s *Signer) sign(p Purpose, id int64, ttl time.Duration) []byte {
 	var exp int64
 	if ttl != 0 {
 		exp = s.now().Add(ttl).Unix()
@@ -51,8 +57,7 @@ func (s *Signer) Make(p Purpose, id int64, ttl time.Duration) string {
 	buf = append(buf, byte(p))
 	buf = binary.AppendUvarint(buf, uint64(id))
 	buf = binary.AppendUvarint(buf, uint64(exp))
-	buf = append(buf, s.mac(buf)...)
-	return base64.RawURLEncoding.EncodeToString(buf)
+	return append(buf, s.mac(buf)...)
 }
 
 // Verify checks token for purpose p and returns the subscriber id it names.
@@ -62,7 +67,15 @@ func (s *Signer) Verify(p Purpose, token string) (int64, error) {
 		return 0, ErrTokenInvalid
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil || len(raw) < 1+2+macSize {
+	if err != nil {
+		return 0, ErrTokenInvalid
+	}
+	return s.open(p, raw)
+}
+
+// open checks the bytes of a token for purpose p and returns its subscriber id.
+func (s *Signer) open(p Purpose, raw []byte) (int64, error) {
+	if len(raw) < 1+2+macSize {
 		return 0, ErrTokenInvalid
 	}
 	body, mac := raw[:len(raw)-macSize], raw[len(raw)-macSize:]

@@ -20,6 +20,9 @@ func T(locale, key string) string {
 		if m, ok := readersCatalog[l][key]; ok {
 			return m
 		}
+		if m, ok := deskCatalog[l][key]; ok {
+			return m
+		}
 	}
 	return key
 }
@@ -62,8 +65,8 @@ var textFuncs = texttemplate.FuncMap(commonFuncs)
 
 // Keys lists the catalogue keys of locale, for tests that check both languages agree.
 func Keys(locale string) []string {
-	out := make([]string, 0, len(catalog[locale])+len(readersCatalog[locale]))
-	for _, c := range []map[string]map[string]string{catalog, readersCatalog} {
+	out := make([]string, 0, len(catalog[locale])+len(readersCatalog[locale])+len(deskCatalog[locale]))
+	for _, c := range []map[string]map[string]string{catalog, readersCatalog, deskCatalog} {
 		for k := range c[locale] {
 			out = append(out, k)
 		}

@@ -15,7 +15,7 @@ import (
 	texttemplate "text/template"
 )
 
-//go:embed pages/*.html mail/*.html mail/*.txt static/*
+//go:embed pages/*.html mail/*.html mail/*.txt static/* desk/*.html
 var files embed.FS
 
 // Static serves the stylesheet and other assets of the pages.
@@ -29,6 +29,7 @@ type Set struct {
 	pages    map[string]*htmltemplate.Template
 	mailHTML map[string]*htmltemplate.Template
 	mailText map[string]*texttemplate.Template
+	desk     map[string]*htmltemplate.Template
 }
 
 // Load parses every embedded template; a template that does not parse stops start-up.
@@ -56,6 +57,9 @@ func Load() (*Set, error) {
 		s.pages[strings.TrimSuffix(base, ".html")] = t
 	}
 	if err := s.loadMail(); err != nil {
+		return nil, err
+	}
+	if err := s.loadDesk(); err != nil {
 		return nil, err
 	}
 	return s, nil

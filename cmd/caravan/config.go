@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/caravan-news/caravan/digest"
+	"github.com/caravan-news/caravan/mailer/bounce"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -32,7 +34,9 @@ type config struct {
 	SendWorkers, RateLimit            int
 	TrustedProxies, AllowedOrigins    []string
 	DKIMKey, DKIMSelector, DKIMDomain string
-	FeedbackID                        string
+	FeedbackID, ReturnPath            string
+	BounceMailbox                     string
+	BouncePoll                        time.Duration
 	SiteName, Accent, LogoURL         string
 	PurgeAfter                        time.Duration
 	ReconsentAfter                    time.Duration // 0: the re-consent cycle is off
@@ -70,6 +74,9 @@ var settings = []setting{
 	{"dkim-selector", "CARAVAN_DKIM_SELECTOR", "", "DKIM selector"},
 	{"dkim-domain", "CARAVAN_DKIM_DOMAIN", "", "DKIM signing domain"},
 	{"feedback-id", "CARAVAN_FEEDBACK_ID", "", "sender id of the Feedback-ID header (signed by DKIM) for mailbox providers' feedback loops; empty: no header"},
+	{"return-path", "CARAVAN_RETURN_PATH", "", "envelope sender for VERP, e.g. bounces@example.org: each mail goes out as bounces+<signed id>@example.org"},
+	{"bounce-mailbox", "CARAVAN_BOUNCE_MAILBOX", "", "imaps://user:pass@host:993/INBOX polled for bounce reports (RFC 3464) and complaints (RFC 5965)"},
+	{"bounce-poll", "CARAVAN_BOUNCE_POLL", "5m", "how often the bounce mailbox is polled"},
 	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages and in e-mails"},
 	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
 	{"logo-url", "CARAVAN_LOGO_URL", "", "logo shown on pages (https URL)"},
@@ -146,6 +153,7 @@ func resolve(v func(string) string) (*config, error) {
 		Feeds: list(v("feeds")), DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
+		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
 		SiteName: v("site-name"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
@@ -197,6 +205,19 @@ func resolve(v func(string) string) (*config, error) {
 	for _, f := range []struct{ name, v string }{{"site-name", c.SiteName}, {"from", c.From}} {
 		if strings.ContainsFunc(f.v, unicode.IsControl) {
 			bad(f.name, errors.New("must be one line, without control characters"))
+		}
+	}
+	if c.BouncePoll, err = time.ParseDuration(v("bounce-poll")); err != nil || c.BouncePoll < 10*time.Second {
+		bad("bounce-poll", errors.New("want a duration of at least 10s, such as 5m"))
+	}
+	if c.ReturnPath != "" {
+		if a, err := mail.ParseAddress(c.ReturnPath); err != nil || a.Name != "" || a.Address != c.ReturnPath || strings.Contains(a.Address, "+") {
+			bad("return-path", errors.New("want a bare address without '+', such as bounces@example.org"))
+		}
+	}
+	if c.BounceMailbox != "" {
+		if _, err := bounce.ParseMailbox(c.BounceMailbox); err != nil {
+			bad("bounce-mailbox", err)
 		}
 	}
 	if !validFeedbackID(c.FeedbackID) {

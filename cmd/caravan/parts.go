@@ -62,7 +62,7 @@ func (p *parts) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.compose.FeedbackID = p.cfg.FeedbackID
+	p.compose.FeedbackID, p.compose.ReturnPath = p.cfg.FeedbackID, p.cfg.ReturnPath
 	p.composeReaders()
 	return nil
 }

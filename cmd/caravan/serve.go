@@ -42,6 +42,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 	defer p.close()
 
+	bounces, err := p.bouncePoller()
+	if err != nil {
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	digests := digest.NewLauncher(workCtx, p.digestWorker(), p.schedule())
@@ -55,7 +59,8 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
-			Metrics: server.NewMetrics(p.store, log), Archive: p.archive()})
+			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone},
+			Archive: p.archive()})
 	if err != nil {
 		return err
 	}
@@ -79,6 +84,9 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	wg.Go(func() { purgeLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
+	}
+	if bounces != nil {
+		wg.Go(func() { bounces.Run(workCtx) })
 	}
 	if len(cfg.Feeds) > 0 {
 		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/caravan-news/caravan/mailer/doctor/doctortest"
+	"github.com/caravan-news/caravan/mailer/internal/testcert"
 )
 
 // goodZone is example.org as a careful sender publishes it; %s is the DKIM p= value.
@@ -28,7 +29,7 @@ _spf2.relay.test. IN TXT "v=spf1 a:out.relay.test. -all"
 func goodConfig(t *testing.T) Config {
 	t.Helper()
 	keyPEM, p := doctortest.Ed25519Key(t)
-	serverTLS, clientTLS := testTLS(t)
+	serverTLS, clientTLS := testcert.New(t)
 	relay := startRelay(t, serverTLS, "caravan", "s3cret")
 	return Config{
 		From: "Asie centrale <newsletter@example.org>", BaseURL: "https://news.example.org",
@@ -79,7 +80,7 @@ func TestUnreachableResolver(t *testing.T) {
 }
 
 func TestRelayFailures(t *testing.T) {
-	serverTLS, clientTLS := testTLS(t)
+	serverTLS, clientTLS := testcert.New(t)
 	relay := startRelay(t, serverTLS, "caravan", "s3cret")
 	for _, tc := range []struct{ name, url, want string }{
 		{"wrong password", "smtp://caravan:wrong@" + relay, "535"},
