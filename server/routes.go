@@ -32,6 +32,9 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 		public.GET("/archive/:frequency/:day", handleEdition(d.Archive, pages))
 		public.GET("/archive.atom", handleArchiveFeed(d.Archive, pages))
 	}
+	if d.Viewer != nil {
+		public.GET("/view/:token", handleView(d.Viewer, pages))
+	}
 
 	public.GET("/confirm/:token", handleConfirmPage(d.Links, pages))
 	public.POST("/confirm/:token", handleConfirm(d.Log, d.Store, d.Links, pages), limited)

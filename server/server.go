@@ -41,6 +41,7 @@ type Deps struct {
 	Metrics http.Handler  // may be nil
 	Desk    DeskParts     // what the editors' desk drives besides the store
 	Archive Archive       // nil: the public archive is off
+	Viewer  Viewer        // "view in browser"; nil: no such page
 }
 
 // New builds the HTTP handler with every route (see routes.go).

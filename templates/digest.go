@@ -23,6 +23,7 @@ type DigestMail struct {
 	MoreURL                        string
 	PreferencesURL, UnsubscribeURL string
 	ArchiveURL                     string // the public archive; empty when it is off
+	ViewURL                        string // this digest in the browser; empty for none
 }
 
 // DigestArticle is what the "article" block of the digest templates receives.

@@ -60,7 +60,18 @@ func (p *parts) composeReaders() {
 	if p.cfg.Archive > 0 {
 		p.compose.ArchiveURL = p.compose.BaseURL + "/archive"
 	}
+	p.compose.ViewTTL = p.cfg.Archive // 0 (off): digest.DefaultViewTTL
 	p.compose.AlertsPerDay = p.cfg.AlertsPerDay
+}
+
+// viewer shows digests in the browser; without the archive there is no
+// public edition to fall back on.
+func (p *parts) viewer() server.Viewer {
+	v := &digest.Viewer{Store: p.store, Compose: p.compose}
+	if p.cfg.Archive > 0 {
+		v.Archive = &digest.Archive{Store: p.store, Location: p.cfg.Timezone, Retention: p.cfg.Archive}
+	}
+	return v
 }
 
 // archive is the public archive, or nil when it is off.

@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/caravan-news/caravan/store"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -24,6 +26,7 @@ func TestReadersInTheBrowser(t *testing.T) {
 		{"archive", desktop, "en", false, archiveByMouse},
 		{"manage", phone, "fr", false, manageByMouse},
 		{"manage", desktop, "en", false, manageByMouse},
+		{"view", phone, "fr", false, viewByMouse},
 	}
 	for _, j := range journeys {
 		t.Run(j.name(), func(t *testing.T) {
@@ -61,6 +64,26 @@ func manageByMouse(t *testing.T, env *browserEnv, tab context.Context, lang stri
 		chromedp.Click(chromedp.CSS(".cvn-submit"), chromedp.NodeVisible))
 	waitText(t, tab, "[role=status]", templates.T(lang, "manage.sent.body"))
 	act(t, tab, chromedp.Navigate(outboxLink(t, env.caravan, sub.Email, "manage", prefsLink)))
+	waitText(t, tab, "h1", templates.T(lang, "prefs.title"))
+}
+
+// viewByMouse opens a real digest's "view in browser" link and goes on to
+// the preferences from the page.
+func viewByMouse(t *testing.T, env *browserEnv, tab context.Context, lang string) {
+	sub, _ := activeReader(t, env, lang)
+	time.Sleep(5 * time.Millisecond) // the article arrives after the confirmation
+	if _, _, err := env.store.UpsertArticles(context.Background(), 0, []store.ArticleInput{{URL: "https://news.example.org/view-kg",
+		Title: "Naryn, la ville au bord du fleuve", Countries: []string{"kg"}}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if out, err := cli(t, env.caravan.dir, map[string]string{"CARAVAN_SECRET": testSecret, "CARAVAN_BASE_URL": env.caravan.url},
+		"digest", "send", "--frequency", "daily"); err != nil {
+		t.Fatalf("digest send: %v\n%s", err, out)
+	}
+	act(t, tab, chromedp.Navigate(outboxLink(t, env.caravan, sub.Email, "digest", viewLink)))
+	waitText(t, tab, "h2", "Naryn, la ville au bord du fleuve")
+	act(t, tab, chromedp.Click(chromedp.CSS(`a[href*="/preferences/"]`), chromedp.NodeVisible))
 	waitText(t, tab, "h1", templates.T(lang, "prefs.title"))
 }
 

@@ -60,7 +60,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
 			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone},
-			Archive: p.archive()})
+			Archive: p.archive(), Viewer: p.viewer()})
 	if err != nil {
 		return err
 	}
