@@ -25,6 +25,7 @@ type Composer struct {
 	BaseURL  string        // public URL, for links
 	SiteURL  string        // the news site, for "and N more"; empty: the newest article's site
 	SiteName string
+	LogoURL  string // shown atop every mail when it is an absolute URL or a path on Caravan
 	Accent   string
 	Location *time.Location // dates in mails
 	Links    *store.Signer
@@ -106,6 +107,9 @@ func (c *Composer) newMsg(sub store.Subscriber, subject, kind string, now time.T
 	return m, nil
 }
 
+// logo is the URL of the logo mails show, or "".
+func (c *Composer) logo() string { return templates.MailLogo(c.LogoURL, c.BaseURL) }
+
 // feedbackID is the Feedback-ID of a kind of mail to sub: campaign, frequency,
 // language and sender id, the last field being the sender's (Gmail's format). The
 // mailer's DKIM signature covers it, so that no one can pin complaints on others.
@@ -137,17 +141,18 @@ func setBody(m *gomail.Msg, text, html string) {
 
 // confirmMail is what the confirmation templates receive.
 type confirmMail struct {
-	Locale, SiteName, Accent, ConfirmURL string
+	Locale, SiteName, Logo, Accent, ConfirmURL string
 }
 
 // Confirm builds the double opt-in mail for sub, in their language.
 func (c *Composer) Confirm(sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
-	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Accent: c.Accent, ConfirmURL: c.ConfirmURL(sub.ID) + "?lang=" + sub.Locale}
+	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Logo: c.logo(), Accent: c.Accent,
+		ConfirmURL: c.ConfirmURL(sub.ID) + "?lang=" + sub.Locale}
 	text, html, err := c.Tpl.Mail("confirm", data)
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.newMsg(sub, templates.T(sub.Locale, "mail.confirm.subject"), "confirm", now)
+	m, err := c.newMsg(sub, templates.Tf(sub.Locale, "mail.confirm.subject", c.SiteName), "confirm", now)
 	if err != nil {
 		return nil, err
 	}

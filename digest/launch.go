@@ -53,6 +53,29 @@ func (l *Launcher) Start(ctx context.Context, frequency string) (run store.Run, 
 	return run, true, nil
 }
 
+// Retry starts a retry pass of the run of frequency's current slot when it
+// is done but for temporary failures whose retry is due (see
+// store.RetryBackoff); it never starts a run that has not begun. The
+// scheduler calls it for slots too old to start late, so that temporary
+// failures are retried until the next slot of their frequency.
+func (l *Launcher) Retry(ctx context.Context, frequency string) (run store.Run, started bool, err error) {
+	now := l.worker.Store.Now()
+	slot, err := l.schedule.Slot(frequency, now)
+	if err != nil {
+		return store.Run{}, false, err
+	}
+	run, err = l.worker.Store.RunOfSlot(ctx, frequency, slot)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.Run{}, false, nil
+	case err != nil:
+		return store.Run{}, false, err
+	case !run.Retrying() || run.RetryAt.After(now):
+		return run, false, nil
+	}
+	return l.Start(ctx, frequency)
+}
+
 // Runs lists the latest runs, most recent first.
 func (l *Launcher) Runs(ctx context.Context, limit int) ([]store.Run, error) {
 	return l.worker.Store.Runs(ctx, limit)

@@ -2,7 +2,6 @@ package digest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,8 +22,7 @@ type outcome struct {
 // recorder writes the outcomes of a run to the ledger, in one transaction
 // with those that arrive within linger of the first (see gather): the sending
 // goroutines wait for their previous message's write, so batches form by
-// themselves under load. Every second it renews the run's heartbeat; every
-// Progress it logs the counts.
+// themselves under load. Every Progress it logs the counts.
 type recorder struct {
 	w       *Worker
 	run     store.Run
@@ -32,15 +30,15 @@ type recorder struct {
 	stop    context.CancelCauseFunc // stops the run taking new subscribers
 	counts  store.RunCounts
 	err     error // the ledger could not be written: the run stops
-	lost    error // another process took the run over: the run stops, outcomes are still written
 	senders int   // the sending goroutines: no batch holds more of their outcomes
+	hold    hold  // told of each batch written
 }
 
 func (r *recorder) loop(ctx context.Context, results <-chan outcome) {
-	beat := time.NewTicker(time.Second)
-	defer beat.Stop()
 	every := orDefault(r.w.Progress, 5*time.Second)
-	began, lastLog := time.Now(), time.Now()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	began := time.Now()
 	var batch []outcome
 	for {
 		select {
@@ -54,15 +52,11 @@ func (r *recorder) loop(ctx context.Context, results <-chan outcome) {
 			if closed {
 				return
 			}
-		case <-beat.C:
-			r.heartbeat(ctx)
-			if time.Since(lastLog) >= every {
-				lastLog = time.Now()
-				c := r.counts
-				r.log.Info("digest run progress", "selected", c.Selected, "sent", c.Sent, "skipped_empty", c.SkippedEmpty,
-					"failed_temp", c.FailedTemp, "failed_perm", c.FailedPerm,
-					"per_second", fmt.Sprintf("%.1f", float64(c.Sent)/time.Since(began).Seconds()))
-			}
+		case <-tick.C:
+			c := r.counts
+			r.log.Info("digest run progress", "selected", c.Selected, "sent", c.Sent, "skipped_empty", c.SkippedEmpty,
+				"failed_temp", c.FailedTemp, "failed_perm", c.FailedPerm, "withheld", c.Withheld,
+				"per_second", fmt.Sprintf("%.1f", float64(c.Sent)/time.Since(began).Seconds()))
 		}
 	}
 }
@@ -126,6 +120,7 @@ func (r *recorder) flush(ctx context.Context, batch []outcome) {
 			for _, d := range ds {
 				r.count(d.Status)
 			}
+			r.hold.recorded(ds)
 		}
 	}
 	for _, o := range batch {
@@ -146,28 +141,7 @@ func (r *recorder) count(status string) {
 		r.counts.FailedTemp++
 	case store.DeliveryFailedPerm:
 		r.counts.FailedPerm++
-	}
-}
-
-// heartbeat tells other processes the run is alive, and notices a takeover.
-func (r *recorder) heartbeat(ctx context.Context) {
-	if r.lost != nil || r.err != nil {
-		return
-	}
-	if r.w.Shared != nil {
-		// A shared run done meanwhile needs no stopping: its next claim finds nobody left.
-		err := r.w.Shared.RenewClaims(ctx, r.run.ID, r.run.Owner, r.w.lease())
-		if err != nil && !errors.Is(err, store.ErrConflict) {
-			r.log.Warn("digest run heartbeat", "err", err)
-		}
-		return
-	}
-	err := r.w.Store.Heartbeat(ctx, r.run.ID, r.run.Owner)
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		r.lost = err
-		r.stop(err)
-	case err != nil:
-		r.log.Warn("digest run heartbeat", "err", err)
+	case store.DeliveryWithheld:
+		r.counts.Withheld++
 	}
 }

@@ -13,14 +13,14 @@ import (
 // want the newsletter. Its link is the preferences page, where saving renews
 // their consent; like every list mail it carries the one-click unsubscribe headers.
 func (c *Composer) Reconsent(sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
-	data := templates.ReconsentMail{Locale: sub.Locale, SiteName: c.SiteName, Accent: c.Accent,
+	data := templates.ReconsentMail{Locale: sub.Locale, SiteName: c.SiteName, Logo: c.logo(), Accent: c.Accent,
 		PreferencesURL: c.PreferencesURL(sub.ID), UnsubscribeURL: c.UnsubscribeURL(sub.ID),
 		Days: int(store.ReconsentGrace / (24 * time.Hour))}
 	text, html, err := c.Tpl.Mail("reconsent", data)
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.newMsg(sub, templates.T(sub.Locale, "mail.reconsent.subject"), "reconsent", now)
+	m, err := c.newMsg(sub, templates.Tf(sub.Locale, "mail.reconsent.subject", c.SiteName), "reconsent", now)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func (c *Composer) renderDigestLinks(cache *blocks, sub store.Subscriber, articl
 	}
 	loc := sub.Locale
 	data := templates.DigestMail{
-		Locale: loc, SiteName: c.SiteName, Accent: c.Accent, Date: now.In(c.location()),
+		Locale: loc, SiteName: c.SiteName, Logo: c.logo(), Accent: c.Accent, Date: now.In(c.location()),
 		Count: count(loc, len(articles)+more), Following: following(loc, sub.Countries), Frequency: sub.Frequency,
 		More: more, MoreURL: c.moreURL(articles),
 		PreferencesURL: links.Preferences, UnsubscribeURL: links.Unsubscribe, ViewURL: links.View, ArchiveURL: c.ArchiveURL,
@@ -103,7 +103,8 @@ func (c *Composer) subject(sub store.Subscriber, articles []store.Article, more 
 	if len(codes) > 0 {
 		about = names(sub.Locale, codes)
 	}
-	return templates.Tf(sub.Locale, "mail.digest.subject.about", count(sub.Locale, len(articles)+more), about)
+	what := templates.Tf(sub.Locale, "mail.digest.subject.about", count(sub.Locale, len(articles)+more), about)
+	return templates.Tf(sub.Locale, "mail.digest.subject.site", what, c.SiteName)
 }
 
 func count(locale string, n int) string {

@@ -28,13 +28,13 @@ func TestDigestMail(t *testing.T) {
 		contains []string
 	}{
 		{name: "french, one country", locale: "fr", chosen: []string{"kg", "uz"}, arts: []store.Article{hostile, regional},
-			subject:  "2 nouveaux articles\u00a0: Kirghizistan",
+			subject:  "2 nouveaux articles\u00a0: Kirghizistan · Asie centrale",
 			contains: []string{"27 novembre 2026", "Kirghizistan", "Asie centrale", "First paragraph. Second &amp; last.", "Pays suivis\u00a0: Kirghizistan, Ouzbékistan."}},
 		{name: "english, capped", locale: "en", arts: []store.Article{hostile}, more: 12,
-			subject:  "13 new articles: Kyrgyzstan",
+			subject:  "13 new articles: Kyrgyzstan · Asie centrale",
 			contains: []string{"27 November 2026", "and 12 more articles", `href="https://news.example/"`, "Countries: all five."}},
 		{name: "regional news only", locale: "fr", arts: []store.Article{regional},
-			subject: "1 nouvel article\u00a0: Asie centrale", contains: []string{"Regional"}},
+			subject: "1 nouvel article\u00a0: Asie centrale · Asie centrale", contains: []string{"Regional"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,7 +90,7 @@ func TestPreview(t *testing.T) {
 	e.clock.Add(time.Hour)
 	p, err := w.Preview(ctx, "ana@example.org", e.clock.Now())
 	if err != nil || p.Total != 17 || p.Listed != Cap || !strings.Contains(p.Text, "Title tj16") ||
-		!strings.Contains(p.Text, "and 2 more articles") || p.Subject != "17 new articles: Tajikistan" {
+		!strings.Contains(p.Text, "and 2 more articles") || p.Subject != "17 new articles: Tajikistan · Asie centrale" {
 		t.Fatalf("preview: %+v %v", p, err)
 	}
 	if _, err := w.Preview(ctx, "nobody@example.org", e.clock.Now()); err == nil {

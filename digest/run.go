@@ -2,11 +2,8 @@ package digest
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,11 +18,13 @@ import (
 type RunStore interface {
 	Now() time.Time
 	StartRun(ctx context.Context, frequency string, slot time.Time, owner string, staleAfter time.Duration) (store.Run, bool, error)
+	TakeOverRun(ctx context.Context, runID int64, holder, owner string) (store.Run, error)
+	RunOfSlot(ctx context.Context, frequency string, slot time.Time) (store.Run, error)
 	Heartbeat(ctx context.Context, runID int64, owner string) error
 	FinishRun(ctx context.Context, runID int64, owner, status string) (store.Run, error)
 	DueSubscribers(ctx context.Context, run store.Run, afterID int64, limit int) ([]store.Subscriber, error)
-	DigestWatermark(ctx context.Context, frequency string) (time.Time, error)
 	DigestArticles(ctx context.Context, after, upTo time.Time) ([]store.Article, error)
+	Mailable(ctx context.Context, ids []int64) (map[int64]bool, error)
 	RecordDeliveries(ctx context.Context, runID int64, ds []store.Delivery) error
 	SubscriberByEmail(ctx context.Context, email string) (store.Subscriber, error)
 	Runs(ctx context.Context, limit int) ([]store.Run, error)
@@ -39,8 +38,9 @@ type RunStore interface {
 // accepted their digest, and a resumed run skips everyone recorded. The one
 // gap is a crash between the server's acceptance and the ledger write: that
 // message goes out again when the run resumes. Each sending goroutine waits
-// for its previous outcome to be written before it sends again, so the gap
-// holds at most one message per goroutine (Workers in all).
+// for its previous outcome to be written before it sends again, and sends
+// only while its process's hold on the run is fresh (see fence), so the gap
+// holds at most one message per goroutine (Workers in all) per crash or pause.
 type Worker struct {
 	Store   RunStore
 	Sender  mailer.Sender
@@ -53,18 +53,19 @@ type Worker struct {
 	// process owns a run and the others leave it alone.
 	Shared SharedStore
 
-	Tries      int           // attempts per message within a run (default 3)
+	Tries      int           // attempts per message within a pass (default 3)
 	Backoff    time.Duration // wait after the first failed attempt, doubling after each (default 2s)
-	StaleAfter time.Duration // a run whose owner is silent this long is taken over (default 2m)
+	StaleAfter time.Duration // the lease: a run or claim whose holder is silent this long is taken over (default 2m)
 	Progress   time.Duration // how often a long run logs its progress (default 5s)
 }
 
 // RunResult is what one call of Run did.
 type RunResult struct {
-	Run      store.Run       // as stored afterwards; its counts cover every execution of the run
-	Started  bool            // false: the run was done already, or is running elsewhere
-	Complete bool            // every subscriber due has an outcome: the run is done
+	Run      store.Run       // as stored afterwards; its counts cover every pass of the run
+	Started  bool            // false: the run was done already (see Run.Retrying), or is held by another live process
+	Complete bool            // every subscriber due has an outcome: the run is done (by this call or before)
 	This     store.RunCounts // the outcomes recorded by this call
+	Fenced   int             // messages not sent because this process no longer held them (see fence)
 	Duration time.Duration
 }
 
@@ -78,20 +79,39 @@ const pageSize = 500
 func (w *Worker) Run(ctx context.Context, frequency string, slot time.Time) (RunResult, error) {
 	run, started, err := w.Begin(ctx, frequency, slot)
 	if err != nil || !started {
-		return RunResult{Run: run}, err
+		return RunResult{Run: run, Complete: err == nil && run.Status == store.RunDone}, err
 	}
 	return w.Process(ctx, run)
 }
 
 // Begin claims the run of frequency for slot; started is false when it is done
-// or owned by a live process. A started run must be handed to Process.
+// (and its temporary failures, if any, are not due for a retry yet) or held by
+// a live process. A run held by a process of this host that is gone (killed,
+// crashed) is taken over at once. A started run must be handed to Process.
 func (w *Worker) Begin(ctx context.Context, frequency string, slot time.Time) (run store.Run, started bool, err error) {
-	host, _ := os.Hostname()
-	owner := fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])
-	if w.Shared != nil {
-		return w.Shared.JoinRun(ctx, frequency, slot, owner, w.lease())
+	if err := checkLease(w.lease()); err != nil {
+		return store.Run{}, false, err
 	}
-	return w.Store.StartRun(ctx, frequency, slot, owner, orDefault(w.StaleAfter, 2*time.Minute))
+	me := self().String()
+	if w.Shared != nil {
+		return w.Shared.JoinRun(ctx, frequency, slot, me, w.lease())
+	}
+	for range 3 { // a takeover lost to another process's: look again
+		run, started, err = w.Store.StartRun(ctx, frequency, slot, me, w.lease())
+		if err != nil || started || run.Status != store.RunRunning || !gone(run.Owner) {
+			return run, started, err
+		}
+		taken, err := w.Store.TakeOverRun(ctx, run.ID, run.Owner, me)
+		if err == nil {
+			w.logger().Info("digest run taken over from a process that is gone", "run_id", run.ID,
+				"holder", Describe(run.Owner))
+			return taken, true, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return run, false, err
+		}
+	}
+	return run, started, err
 }
 
 // Process sends the digests run still owes, run having been claimed by Begin.
@@ -99,65 +119,84 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	began := time.Now()
 	log := w.logger().With("run_id", run.ID, "frequency", run.Frequency, "slot", run.Slot)
 	bg := context.WithoutCancel(ctx) // for the writes that must happen even after ctx ends
-	window, err := w.window(ctx, run)
-	if err != nil {
-		var ferr error
-		if w.Shared == nil { // a shared run is left running for the others: this process claimed nothing
-			_, ferr = w.Store.FinishRun(bg, run.ID, run.Owner, store.RunFailed)
-		}
-		return RunResult{Run: run, Started: true}, errors.Join(err, ferr)
-	}
-	log.Info("digest run started", "cutoff", run.Cutoff, "candidate_articles", len(window),
-		"already_selected", run.Selected)
+	h := w.hold(run, log)
+	log.Info("digest run started", "cutoff", run.Cutoff, "already_selected", run.Selected, "pass_began", run.ClaimedAt)
 
 	take, stop := context.WithCancelCause(ctx) // taking new subscribers stops with it
 	defer stop(nil)
+	f := newFence(w.Store.Now, w.lease())
+	beating, stopBeat := context.WithCancel(bg)
+	beaten := make(chan struct{})
+	go func() { w.beat(beating, h, f, stop, log); close(beaten) }()
+
 	workers := orDefault(w.Workers, mailer.DefaultWorkers)
 	jobs := make(chan job, workers)
 	results := make(chan outcome, 4*pageSize)
-	rec := &recorder{w: w, run: run, log: log, stop: stop, senders: workers}
+	rec := &recorder{w: w, run: run, log: log, stop: stop, senders: workers, hold: h}
 	recorded := make(chan struct{})
 	go func() { rec.loop(bg, results); close(recorded) }()
 
-	limit := rate.Inf
-	if w.Rate > 0 {
-		limit = rate.Limit(w.Rate)
-	}
-	s := &sending{w: w, run: run, log: log, cache: newBodies(), limiter: rate.NewLimiter(limit, 1), results: results}
+	s := &sending{w: w, run: run, log: log, cache: newBodies(), limiter: w.limiter(), results: results,
+		fence: f, gate: &gate{mailable: w.Store.Mailable}}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() { s.loop(take, jobs) })
 	}
-	produce := w.produce
-	if w.Shared != nil {
-		produce = w.produceShared
-	}
-	complete, perr := produce(take, run, window, jobs, results)
+	win := &window{load: w.Store.DigestArticles, cutoff: run.Cutoff}
+	complete, perr := w.produce(take, h, win, jobs, results)
 	close(jobs)
 	wg.Wait()
 	close(results)
 	<-recorded
+	stopBeat()
+	<-beaten
 
-	res := RunResult{Run: run, Started: true, This: rec.counts, Duration: time.Since(began)}
-	res.Complete = complete && perr == nil && s.skipped.Load() == 0 && rec.err == nil && rec.lost == nil
-	if w.Shared != nil {
-		return w.endShared(bg, log, res, rec, perr)
+	res := RunResult{Run: run, Started: true, This: rec.counts, Fenced: int(s.fenced.Load()), Duration: time.Since(began)}
+	lost := f.lostRun()
+	res.Complete = complete && perr == nil && s.skipped.Load() == 0 && rec.err == nil && lost == nil
+	if lost != nil {
+		log.Warn("digest run taken over by another process", "err", lost, "fenced", res.Fenced)
+		return res, lost
 	}
-	if rec.lost != nil {
-		log.Warn("digest run taken over by another process", "err", rec.lost)
-		return res, rec.lost
-	}
-	status := store.RunDone
-	if !res.Complete {
-		status = store.RunFailed
-	}
-	final, ferr := w.Store.FinishRun(bg, run.ID, run.Owner, status)
-	if ferr == nil {
+	final, done, herr := h.end(bg, res.Complete)
+	if herr == nil {
 		res.Run = final
 	}
-	log.Info("digest run stopped", "status", status, "sent", rec.counts.Sent, "skipped_empty", rec.counts.SkippedEmpty,
-		"failed_temp", rec.counts.FailedTemp, "failed_perm", rec.counts.FailedPerm, "duration", res.Duration.Round(time.Millisecond))
-	return res, errors.Join(perr, rec.err, ferr)
+	res.Complete = res.Complete && done
+	c := rec.counts
+	log.Info("digest run stopped", "status", res.Run.Status, "sent", c.Sent, "skipped_empty", c.SkippedEmpty,
+		"failed_temp", c.FailedTemp, "failed_perm", c.FailedPerm, "withheld", c.Withheld, "fenced", res.Fenced,
+		"retry_at", res.Run.RetryAt, "duration", res.Duration.Round(time.Millisecond), "shared", w.Shared != nil)
+	return res, errors.Join(perr, rec.err, herr)
+}
+
+// beat renews the hold on the run every heartbeatEvery until ctx ends,
+// opening the fence after each renewal; a run lost stops it for good.
+func (w *Worker) beat(ctx context.Context, h hold, f *fence, stop context.CancelCauseFunc, log *slog.Logger) {
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		at := w.Store.Now()
+		lost, err := h.renew(ctx)
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			f.lose(err)
+			stop(err)
+			return
+		case err != nil:
+			log.Warn("digest run heartbeat", "err", err)
+		default:
+			if len(lost) > 0 {
+				log.Warn("digest claims lost to another process", "count", len(lost))
+			}
+			f.renew(at, lost)
+		}
+	}
 }
 
 func (w *Worker) logger() *slog.Logger {
@@ -167,13 +206,13 @@ func (w *Worker) logger() *slog.Logger {
 	return w.Log
 }
 
-// window loads, once per run, every article some due subscriber may get.
-func (w *Worker) window(ctx context.Context, run store.Run) ([]store.Article, error) {
-	from, err := w.Store.DigestWatermark(ctx, run.Frequency)
-	if err != nil || from.IsZero() {
-		return nil, err // nobody active: no articles needed
+// limiter is the send-rate ceiling of a run.
+func (w *Worker) limiter() *rate.Limiter {
+	limit := rate.Inf
+	if w.Rate > 0 {
+		limit = rate.Limit(w.Rate)
 	}
-	return w.Store.DigestArticles(ctx, from, run.Cutoff)
+	return rate.NewLimiter(limit, 1)
 }
 
 // job is one digest to send.
@@ -182,27 +221,49 @@ type job struct {
 	sel selection
 }
 
-// produce streams the subscribers run owes a digest, page by page, records
-// those with nothing new and queues the others. complete tells whether it
-// reached the end of the list before ctx ended.
-func (w *Worker) produce(ctx context.Context, run store.Run, window []store.Article, jobs chan<- job, results chan<- outcome) (complete bool, err error) {
-	after := int64(0)
+// produce takes the subscribers the run owes a digest from h, page by page,
+// loads the articles they are owed, records those with nothing new and queues
+// the others. complete tells whether nobody is left before ctx ended.
+func (w *Worker) produce(ctx context.Context, h hold, win *window, jobs chan<- job, results chan<- outcome) (complete bool, err error) {
 	for ctx.Err() == nil {
-		page, err := w.Store.DueSubscribers(ctx, run, after, pageSize)
-		if err != nil {
+		page, complete, err := h.next(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return false, nil
+		case err != nil:
+			return false, err
+		case len(page) == 0:
+			return complete, nil
+		}
+		if err := win.cover(ctx, page); err != nil {
 			if ctx.Err() != nil {
 				return false, nil
 			}
 			return false, err
 		}
-		if len(page) == 0 {
-			return true, nil
-		}
-		if after, err = queue(ctx, run, window, page, jobs, results); err != nil {
+		if err := queue(ctx, win, page, jobs, results); err != nil {
 			return false, nil // cancelled: the run stops here and resumes later
 		}
 	}
 	return false, nil
+}
+
+// queue records the subscribers of page with nothing new and hands the others
+// to the sending goroutines; it returns ctx's error if it ends first.
+func queue(ctx context.Context, win *window, page []store.Subscriber, jobs chan<- job, results chan<- outcome) error {
+	for _, sub := range page {
+		sel := pick(win.articles, sub, win.cutoff)
+		if sel.Total == 0 {
+			results <- outcome{d: store.Delivery{SubscriberID: sub.ID, Status: store.DeliveryEmpty}}
+			continue
+		}
+		select {
+		case jobs <- job{sub: sub, sel: sel}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // sending is the state the sending goroutines of one run share.
@@ -213,7 +274,10 @@ type sending struct {
 	cache   *bodies
 	limiter *rate.Limiter
 	results chan<- outcome
+	fence   *fence
+	gate    *gate
 	skipped atomic.Int64 // jobs dropped unsent because ctx ended
+	fenced  atomic.Int64 // jobs dropped unsent because another process holds them now
 }
 
 // orDefault returns v, or def when v is not positive.

@@ -47,7 +47,7 @@ func TestRunSendsEachDigestOnce(t *testing.T) {
 		checkDigest(t, m)
 	}
 	ana := messageTo(t, srv, "ana@example.org")
-	if s := decoded(t, ana.Msg.Header.Get("Subject")); s != "2 nouveaux articles\u00a0: Kirghizistan" {
+	if s := decoded(t, ana.Msg.Header.Get("Subject")); s != "2 nouveaux articles\u00a0: Kirghizistan · Asie centrale" {
 		t.Errorf("ana's subject = %q", s)
 	}
 	text, html := parts(t, ana)
@@ -59,7 +59,7 @@ func TestRunSendsEachDigestOnce(t *testing.T) {
 	if strings.Contains(text, "kz1") || !strings.Contains(html, `href="https://news.example/kg1"`) {
 		t.Errorf("ana's digest lists the wrong articles:\n%s", text)
 	}
-	if s := decoded(t, messageTo(t, srv, "bob@example.org").Msg.Header.Get("Subject")); s != "3 new articles: Kazakhstan, Kyrgyzstan" {
+	if s := decoded(t, messageTo(t, srv, "bob@example.org").Msg.Header.Get("Subject")); s != "3 new articles: Kazakhstan, Kyrgyzstan · Asie centrale" {
 		t.Errorf("bob's subject = %q", s)
 	}
 

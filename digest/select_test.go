@@ -128,10 +128,7 @@ func TestSelection(t *testing.T) {
 func plan(t *testing.T, w *Worker, run store.Run) map[int64]selection {
 	t.Helper()
 	ctx := context.Background()
-	window, err := w.window(ctx, run)
-	if err != nil {
-		t.Fatal(err)
-	}
+	win := &window{load: w.Store.DigestArticles, cutoff: run.Cutoff}
 	out := map[int64]selection{}
 	after := int64(0)
 	for {
@@ -142,8 +139,11 @@ func plan(t *testing.T, w *Worker, run store.Run) map[int64]selection {
 		if len(page) == 0 {
 			return out
 		}
+		if err := win.cover(ctx, page); err != nil {
+			t.Fatal(err)
+		}
 		for _, sub := range page {
-			out[sub.ID], after = pick(window, sub, run.Cutoff), sub.ID
+			out[sub.ID], after = pick(win.articles, sub, run.Cutoff), sub.ID
 		}
 	}
 }

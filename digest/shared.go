@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/caravan-news/caravan/store"
@@ -15,8 +16,9 @@ type SharedStore interface {
 	JoinRun(ctx context.Context, frequency string, slot time.Time, owner string, staleAfter time.Duration) (store.Run, bool, error)
 	ClaimDue(ctx context.Context, run store.Run, owner string, afterID int64, limit int, lease time.Duration) ([]store.Subscriber, error)
 	ClaimExpired(ctx context.Context, run store.Run, owner string, limit int, lease time.Duration) ([]store.Subscriber, error)
+	ClaimOwners(ctx context.Context, runID int64) ([]string, error)
 	OpenClaims(ctx context.Context, run store.Run) (int, error)
-	RenewClaims(ctx context.Context, runID int64, owner string, lease time.Duration) error
+	RenewClaims(ctx context.Context, runID int64, owner string, lease time.Duration) ([]int64, error)
 	ReleaseClaims(ctx context.Context, runID int64, owner string) error
 	RemainingDue(ctx context.Context, run store.Run) (int, error)
 	CompleteRun(ctx context.Context, runID int64) (store.Run, bool, error)
@@ -26,10 +28,12 @@ type SharedStore interface {
 // takes subscribers in batches under a lease (Worker.StaleAfter) that its
 // heartbeat renews, and sends them as an owned run would. When a process
 // finds nothing left to claim it waits for the others, taking over the claims
-// of any that dies once they expire, and the first to see every subscriber
-// with an outcome marks the run done. The exactly-once bound is the owned
-// run's: a process killed in the middle leaves at most one accepted but
-// unrecorded message per sending goroutine, which the taker sends again.
+// of any that dies once they expire (at once when it ran on this host and is
+// gone), and the first to see every subscriber with an outcome marks the run
+// done. The exactly-once bound is the owned run's: a process killed in the
+// middle leaves at most one accepted but unrecorded message per sending
+// goroutine, which the taker sends again; a process paused past its lease
+// wakes fenced and sends none of the claims it lost.
 
 // lease is how long a claim lasts unrenewed, and how long a silent run waits
 // to be taken over.
@@ -38,103 +42,143 @@ func (w *Worker) lease() time.Duration { return orDefault(w.StaleAfter, 2*time.M
 // sharedPoll is how often a process with nothing left to claim looks again.
 const sharedPoll = 250 * time.Millisecond
 
-// produceShared is produce for a shared run: it claims subscribers instead of
-// paging through them, then takes over the claims of processes that died, and
-// returns complete once no claim is open and no subscriber is left without an
-// outcome, its own and the other processes' alike.
-func (w *Worker) produceShared(ctx context.Context, run store.Run, window []store.Article,
-	jobs chan<- job, results chan<- outcome) (complete bool, err error) {
-	ss := w.Shared
-	after := int64(0) // the last id this process claimed walking forward
+// sharedRun is a run this process sends with others.
+type sharedRun struct {
+	w     *Worker
+	run   store.Run
+	log   *slog.Logger
+	after int64 // the last id this process claimed walking forward
+	freed bool  // the claims of processes gone were freed once
+
+	mu   sync.Mutex
+	held map[int64]bool // claimed, no outcome recorded yet
+}
+
+// next claims subscribers instead of paging through them, then takes over the
+// claims of processes that died, and reports complete once no claim is open
+// and no subscriber is left without an outcome, its own and the other
+// processes' alike.
+func (r *sharedRun) next(ctx context.Context) ([]store.Subscriber, bool, error) {
+	ss, owner, lease := r.w.Shared, r.run.Owner, r.w.lease()
+	if !r.freed {
+		r.freed = true
+		r.freeGone(ctx)
+	}
 	for ctx.Err() == nil {
-		page, err := ss.ClaimDue(ctx, run, run.Owner, after, pageSize, w.lease())
+		page, err := ss.ClaimDue(ctx, r.run, owner, r.after, pageSize, lease)
 		forward := len(page) > 0
 		if err == nil && !forward {
-			page, err = ss.ClaimExpired(ctx, run, run.Owner, pageSize, w.lease())
+			page, err = ss.ClaimExpired(ctx, r.run, owner, pageSize, lease)
 		}
 		switch {
 		case errors.Is(err, store.ErrConflict):
-			return true, nil // done by another process: nobody is left
-		case err != nil && ctx.Err() != nil:
-			return false, nil
+			return nil, true, nil // done by another process: nobody is left
 		case err != nil:
-			return false, err
+			return nil, false, err
 		}
 		if len(page) > 0 {
-			last, err := queue(ctx, run, window, page, jobs, results)
-			if err != nil {
-				return false, nil
-			}
 			if forward {
-				after = last
+				r.after = page[len(page)-1].ID
 			}
-			continue
+			r.mu.Lock()
+			for _, sub := range page {
+				r.held[sub.ID] = true
+			}
+			r.mu.Unlock()
+			return page, false, nil
 		}
 		// Nothing to claim: wait for the claims still open, this process's own included.
-		open, err := ss.OpenClaims(ctx, run)
+		open, err := ss.OpenClaims(ctx, r.run)
 		if err == nil && open == 0 {
 			var left int
-			if left, err = ss.RemainingDue(ctx, run); err == nil && left == 0 {
-				return true, nil
+			if left, err = ss.RemainingDue(ctx, r.run); err == nil && left == 0 {
+				return nil, true, nil
 			}
-			after = 0 // someone passed over as claimed was never served: look again from the start
+			r.after = 0 // someone passed over as claimed was never served: look again from the start
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return false, nil
-			}
-			return false, err
+			return nil, false, err
 		}
+		r.freeGone(ctx)
 		t := time.NewTimer(sharedPoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return false, nil
 		case <-t.C:
 		}
 	}
-	return false, nil
+	return nil, false, ctx.Err()
 }
 
-// queue records the subscribers of page with nothing new and hands the others
-// to the sending goroutines; it returns the last id, or ctx's error.
-func queue(ctx context.Context, run store.Run, window []store.Article, page []store.Subscriber,
-	jobs chan<- job, results chan<- outcome) (last int64, err error) {
-	for _, sub := range page {
-		last = sub.ID
-		sel := pick(window, sub, run.Cutoff)
-		if sel.Total == 0 {
-			results <- outcome{d: store.Delivery{SubscriberID: sub.ID, Status: store.DeliveryEmpty}}
+// freeGone frees at once the claims of the processes of this host that are
+// gone, for this one to take over without waiting for their lease.
+func (r *sharedRun) freeGone(ctx context.Context) {
+	owners, err := r.w.Shared.ClaimOwners(ctx, r.run.ID)
+	if err != nil {
+		r.log.Warn("digest run: reading claim owners", "err", err)
+		return
+	}
+	for _, o := range owners {
+		if o == r.run.Owner || !gone(o) {
 			continue
 		}
-		select {
-		case jobs <- job{sub: sub, sel: sel}:
-		case <-ctx.Done():
-			return last, ctx.Err()
+		if err := r.w.Shared.ReleaseClaims(ctx, r.run.ID, o); err != nil {
+			r.log.Warn("digest run: freeing the claims of a process gone", "holder", Describe(o), "err", err)
+			continue
 		}
+		r.log.Info("digest run: claims of a process that is gone taken over at once", "holder", Describe(o))
 	}
-	return last, nil
 }
 
-// endShared ends this process's part of a shared run, res being its result
-// so far: when nobody is left it marks the run done (or finds it done), else
-// it gives its unsent claims back, for the other processes or the next start
-// to take at once. The run stays running for them.
-func (w *Worker) endShared(ctx context.Context, log *slog.Logger, res RunResult, rec *recorder, perr error) (RunResult, error) {
-	var err error
-	if res.Complete {
-		var final store.Run
-		var done bool
-		if final, done, err = w.Shared.CompleteRun(ctx, res.Run.ID); err == nil {
-			res.Run = final
-		}
-		res.Complete = done
-	} else {
-		err = w.Shared.ReleaseClaims(ctx, res.Run.ID, res.Run.Owner)
+// renew renews this process's claims and reports those it held that are no
+// longer its own. A run done meanwhile needs no stopping (its next claim
+// finds nobody left), but whatever this process still held was served by
+// another: all of it is lost.
+func (r *sharedRun) renew(ctx context.Context) ([]int64, error) {
+	// Only the claims taken before the renewal can be missing from it.
+	r.mu.Lock()
+	before := make([]int64, 0, len(r.held))
+	for id := range r.held {
+		before = append(before, id)
 	}
-	c := rec.counts
-	log.Info("digest run stopped", "status", res.Run.Status, "sent", c.Sent, "skipped_empty", c.SkippedEmpty,
-		"failed_temp", c.FailedTemp, "failed_perm", c.FailedPerm, "duration", res.Duration.Round(time.Millisecond),
-		"shared", true)
-	return res, errors.Join(perr, rec.err, err)
+	r.mu.Unlock()
+	renewed, err := r.w.Shared.RenewClaims(ctx, r.run.ID, r.run.Owner, r.w.lease())
+	if errors.Is(err, store.ErrConflict) {
+		renewed, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	still := make(map[int64]bool, len(renewed))
+	for _, id := range renewed {
+		still[id] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var lost []int64
+	for _, id := range before {
+		if r.held[id] && !still[id] {
+			lost = append(lost, id)
+			delete(r.held, id)
+		}
+	}
+	return lost, nil
+}
+
+func (r *sharedRun) recorded(ds []store.Delivery) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range ds {
+		delete(r.held, d.SubscriberID)
+	}
+}
+
+// end marks the run done when nobody is left (or finds it done), else gives
+// this process's unsent claims back, for the other processes or the next
+// start to take at once. The run stays running for them.
+func (r *sharedRun) end(ctx context.Context, complete bool) (store.Run, bool, error) {
+	if complete {
+		return r.w.Shared.CompleteRun(ctx, r.run.ID)
+	}
+	return r.run, false, r.w.Shared.ReleaseClaims(ctx, r.run.ID, r.run.Owner)
 }

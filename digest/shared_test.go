@@ -32,7 +32,8 @@ func (e *env) sharedWorker(t *testing.T, url string, n int) *Worker {
 }
 
 // Three workers sending one run at once split it: everyone gets one digest,
-// and each worker's result tells the run is complete.
+// and each worker's result tells the run is complete, whether it took part or,
+// scheduled late on a busy machine, arrived once the others had finished.
 func TestSharedRunIsSplitAmongWorkers(t *testing.T) {
 	const n = 1200
 	e, srv, slot := sharedEnv(t, n)
@@ -51,7 +52,7 @@ func TestSharedRunIsSplitAmongWorkers(t *testing.T) {
 	wg.Wait()
 	sent := 0
 	for i, r := range results {
-		if !r.Started || !r.Complete || r.Run.Status != store.RunDone {
+		if !r.Complete || r.Run.Status != store.RunDone || (!r.Started && r.This != store.RunCounts{}) {
 			t.Errorf("worker %d: %+v", i, r)
 		}
 		sent += r.This.Sent

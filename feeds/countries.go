@@ -2,50 +2,16 @@ package feeds
 
 import (
 	"slices"
-	"strings"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/caravan-news/caravan/store"
 )
 
-// countryNames lists, per country code, the names and adjectives news sites use
-// as tags, in French, English, the local languages in Latin script and Russian.
-// They are folded like the categories before matching, so accents, case and
-// punctuation do not matter here.
-var countryNames = map[string][]string{
-	"kz": {
-		"Kazakhstan", "Kazakstan", "Qazaqstan", "Kazachstan", "Казахстан",
-		"kazakh", "kazakhs", "kazakhe", "kazakhes", "kazak", "kazaks", "kazakhstanais", "kazakhstanaise",
-		"kazakhstanaises", "kazakhstani", "kazakhstanis", "kazakh republic",
-	},
-	"kg": {
-		"Kirghizistan", "Kirghizstan", "Kyrgyzstan", "Kirghizie", "Kyrgyz Republic", "Kirgizstan",
-		"Kyrgyzia", "Kirgizia", "Kirghizia", "Кыргызстан", "Киргизия",
-		"kirghiz", "kirghize", "kirghizes", "kyrgyz", "kyrgyzs", "kirgiz", "kirghizistanais",
-		"kirghizistanaise", "kirghizistanaises", "kyrgyzstani", "kyrgyzstanis",
-	},
-	"uz": {
-		"Ouzbékistan", "Ouzbekistan", "Uzbekistan", "Oʻzbekiston", "O'zbekiston", "Uzbekiston", "Узбекистан",
-		"ouzbek", "ouzbeks", "ouzbèke", "ouzbèkes", "uzbek", "uzbeks", "uzbekistani", "uzbekistanis",
-	},
-	"tj": {
-		"Tadjikistan", "Tajikistan", "Tadzhikistan", "Tojikiston", "Таджикистан",
-		"tadjik", "tadjiks", "tadjike", "tadjikes", "tajik", "tajiks", "tajikistani", "tajikistanis",
-	},
-	"tm": {
-		"Turkménistan", "Turkmenistan", "Turkménie", "Turkmenia", "Türkmenistan", "Туркменистан", "Туркмения",
-		"turkmène", "turkmènes", "turkmen", "turkmens", "turkmenistani", "turkmenistanis",
-	},
-}
-
 // countryPhrases holds countryNames folded into word sequences, built once.
 var countryPhrases = func() map[string][][]string {
-	out := make(map[string][][]string, len(countryNames))
-	for code, names := range countryNames {
+	out := make(map[string][][]string, len(store.CountryNames))
+	for code, names := range store.CountryNames {
 		for _, n := range names {
-			out[code] = append(out[code], foldWords(n))
+			out[code] = append(out[code], store.FoldWords(n))
 		}
 	}
 	return out
@@ -58,7 +24,7 @@ var countryPhrases = func() map[string][][]string {
 func MatchCountries(categories ...string) []string {
 	var found []string
 	for _, c := range categories {
-		words := foldWords(c)
+		words := store.FoldWords(c)
 		if len(words) == 0 {
 			continue
 		}
@@ -81,24 +47,6 @@ func MatchCountries(categories ...string) []string {
 		}
 	}
 	return out
-}
-
-// foldWords lower-cases s, strips its diacritics and splits it into words at
-// anything that is not a letter or a digit, apostrophes included, so that
-// "l'Ouzbékistan" yields "l" and "ouzbekistan".
-func foldWords(s string) []string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			// a combining accent, dropped
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			b.WriteByte(' ')
-		}
-	}
-	return strings.Fields(b.String())
 }
 
 // containsPhrase reports whether phrase occurs in words as consecutive whole words.

@@ -23,7 +23,8 @@ const titleFromSummaryLen = 100
 // articles. feedURL is where the document was fetched from, after redirects:
 // relative links resolve against it. Titles and summaries come out as plain
 // text, never markup from the feed; countries come from the items' categories.
-// An item without a date gets a zero PublishedAt, which the store reads as "now"
+// Articles are in the feed's <language> (RSS) or xml:lang (Atom), when it
+// names one. An item without a date gets a zero PublishedAt, which the store reads as "now"
 // when it first sees the article. Items are not validated: see
 // store.ArticleInput.Normalize.
 func Parse(body []byte, feedURL string) ([]store.ArticleInput, error) {
@@ -38,10 +39,13 @@ func Parse(body []byte, feedURL string) ([]store.ArticleInput, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse feed: %w", err)
 	}
+	lang, _ := store.NormalizeLang(feed.Language) // a language the store cannot read is no language
 	out := make([]store.ArticleInput, 0, len(feed.Items))
 	for _, it := range feed.Items {
 		if it != nil {
-			out = append(out, article(it, base))
+			a := article(it, base)
+			a.Lang = lang
+			out = append(out, a)
 		}
 	}
 	return out, nil

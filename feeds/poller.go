@@ -73,6 +73,7 @@ type Poller struct {
 	log      *slog.Logger
 	maxBytes int64
 	parallel int
+	langs    map[string]string // feed URL → the language of its articles, as configured
 }
 
 // Option changes how NewPoller builds a Poller.
@@ -83,6 +84,11 @@ func WithMaxBytes(n int64) Option { return func(p *Poller) { p.maxBytes = n } }
 
 // WithParallel sets how many feeds are fetched at once (default DefaultParallel).
 func WithParallel(n int) Option { return func(p *Poller) { p.parallel = n } }
+
+// WithLanguages says which language the articles of some feeds are in (feed
+// URL → language code), whatever their <language> says: CARAVAN_FEEDS's
+// "fr=https://…" entries.
+func WithLanguages(langs map[string]string) Option { return func(p *Poller) { p.langs = langs } }
 
 // NewPoller returns a poller of urls. client may be nil; where it sets no
 // timeout or redirect policy, DefaultTimeout and MaxRedirects apply. log may be
@@ -208,6 +214,11 @@ func (p *Poller) fetchAndStore(ctx context.Context, f store.Feed) (res Result, e
 	items, err := Parse(got.body, got.url)
 	if err != nil {
 		return res, "", "", err
+	}
+	if lang := p.langs[f.URL]; lang != "" {
+		for i := range items {
+			items[i].Lang = lang
+		}
 	}
 	valid := items[:0]
 	for _, it := range items {

@@ -92,7 +92,7 @@ func TestSignupRejectsBadInputAndStoresNothing(t *testing.T) {
 		{"bad domain", "ana@exa mple", "en", "spaces or line breaks", nil},
 		{"domain without dot", "ana@localhost", "en", "domain name", nil},
 		{"unknown country", "ana@example.org", "fr", "Choisissez des pays", url.Values{"countries": {"fr"}}},
-		{"bad frequency", "ana@example.org", "en", "every morning or every week", url.Values{"frequency": {"hourly"}}},
+		{"bad frequency", "ana@example.org", "en", "every day or every week", url.Values{"frequency": {"hourly"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

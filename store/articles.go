@@ -25,6 +25,7 @@ type Article struct {
 	Title       string    `json:"title"`
 	Summary     string    `json:"summary"`
 	Countries   []string  `json:"countries"` // empty: regional news, for everyone
+	Lang        string    `json:"lang"`      // primary language subtag (fr, en); empty: unknown, for every reader
 	PublishedAt time.Time `json:"published_at"`
 	ArrivedAt   time.Time `json:"arrived_at"` // when Caravan learned of it: what "new" means to a digest
 	UpdatedAt   time.Time `json:"updated_at"`
@@ -39,6 +40,7 @@ type ArticleInput struct {
 	Title       string    `json:"title"`
 	Summary     string    `json:"summary"`
 	Countries   []string  `json:"countries"`
+	Lang        string    `json:"lang"`         // a language tag (fr, en, fr-FR); empty: unknown
 	PublishedAt time.Time `json:"published_at"` // zero: the store uses the time it first sees the article
 }
 
@@ -64,6 +66,9 @@ func (in *ArticleInput) Normalize() error {
 	in.Summary = strings.TrimSpace(strings.ToValidUTF8(in.Summary, ""))
 	if in.Countries, err = NormalizeCountries(in.Countries); err != nil {
 		return fmt.Errorf("countries: %w", err)
+	}
+	if in.Lang, err = NormalizeLang(in.Lang); err != nil {
+		return err
 	}
 	if in.GUID = strings.TrimSpace(in.GUID); in.GUID == "" {
 		in.GUID = in.URL
@@ -119,18 +124,19 @@ func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 	var (
 		id                                 int64
 		oldURL, oldTitle, oldSum, oldCodes string
+		oldLang                            string
 		oldPublished                       int64
 	)
-	err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, published_at
-		FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldPublished)
+	err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, lang, published_at
+		FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldLang, &oldPublished)
 	if errors.Is(err, sql.ErrNoRows) {
 		inserted, err := insertArticle(ctx, tx, now, feedID, in)
 		if err != nil || inserted {
 			return inserted, false, err
 		}
 		// Another process (polling the same feed) stored it meanwhile: update that row.
-		err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, published_at
-			FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldPublished)
+		err = tx.QueryRowContext(ctx, `SELECT id, url, title, summary, countries, lang, published_at
+			FROM articles WHERE guid = ?`, in.GUID).Scan(&id, &oldURL, &oldTitle, &oldSum, &oldCodes, &oldLang, &oldPublished)
 	}
 	if err != nil {
 		return false, false, err
@@ -141,12 +147,13 @@ func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 		published = in.PublishedAt.UnixMilli()
 	}
 	codes := joinCodes(in.Countries)
-	if oldURL == in.URL && oldTitle == in.Title && oldSum == in.Summary && oldCodes == codes && oldPublished == published {
+	if oldURL == in.URL && oldTitle == in.Title && oldSum == in.Summary && oldCodes == codes && oldLang == in.Lang &&
+		oldPublished == published {
 		return false, false, nil
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, countries = ?,
+	_, err = tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, countries = ?, lang = ?,
 		published_at = ?, updated_at = ? WHERE id = ?`,
-		in.URL, in.Title, in.Summary, codes, published, now.UnixMilli(), id)
+		in.URL, in.Title, in.Summary, codes, in.Lang, published, now.UnixMilli(), id)
 	return false, err == nil, err
 }
 
@@ -159,9 +166,9 @@ func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 	}
 	feed := sql.NullInt64{Int64: feedID, Valid: feedID != 0}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles
-		(guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
-		in.GUID, in.URL, in.Title, in.Summary, joinCodes(in.Countries),
+		(guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
+		in.GUID, in.URL, in.Title, in.Summary, joinCodes(in.Countries), in.Lang,
 		published.UnixMilli(), now.UnixMilli(), now.UnixMilli(), feed)
 	if err != nil {
 		return false, err
@@ -204,7 +211,7 @@ func scanArticle(row scanner) (Article, error) {
 		feed                        sql.NullInt64
 		alert                       int
 	)
-	if err := row.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes,
+	if err := row.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes, &a.Lang,
 		&published, &arrived, &updated, &feed, &alert); err != nil {
 		return Article{}, err
 	}

@@ -21,7 +21,10 @@ import (
 
 // JoinRun creates the run of frequency at slot, with the cutoff now, or joins
 // the one there, for owner, a name unique to the caller. started is false only
-// when the run is done. A failed run runs again, with its original cutoff.
+// when the run is done (but for temporary failures whose retry is not due
+// yet). A failed run runs again, with its original cutoff, as does a run done
+// with temporary failures left once its RetryAt has come: that starts a new
+// pass, which owes a digest to the temporary failures of the passes before.
 // Every live process renews the run's heartbeat (RenewClaims): one silent for
 // staleAfter means they all stopped, so their claims expire at once.
 // The Run returned carries owner as its Owner: each process claims under its
@@ -36,7 +39,7 @@ func (s *Store) JoinRun(ctx context.Context, frequency string, slot time.Time, o
 		}
 		now := s.nowMS()
 		run, _, err = s.slotRun(ctx, tx, frequency, slot, owner, now)
-		if err != nil || run.Status == RunDone {
+		if err != nil || (run.Status == RunDone && !retryDue(run, now)) {
 			return err
 		}
 		started = true
@@ -45,8 +48,11 @@ func (s *Store) JoinRun(ctx context.Context, frequency string, slot time.Time, o
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE digest_runs SET status = 'running', heartbeat_at = ?,
-			finished_at = NULL WHERE id = ?`, now, run.ID); err != nil {
+		if run.Status != RunRunning { // a new pass: a resumption, or a retry of temporary failures
+			run.ClaimedAt = ms(now)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE digest_runs SET status = 'running', claimed_at = ?, heartbeat_at = ?,
+			finished_at = NULL WHERE id = ?`, run.ClaimedAt.UnixMilli(), now, run.ID); err != nil {
 			return err
 		}
 		run.Status, run.HeartbeatAt, run.FinishedAt = RunRunning, ms(now), time.Time{}
@@ -81,7 +87,7 @@ func (s *Store) ClaimDue(ctx context.Context, run Run, owner string, afterID int
 			SELECT ?, s.id, ?, ? FROM subscribers s
 			WHERE s.status = 'active' AND s.frequency = ? AND s.id > ?
 			  AND COALESCE(s.confirmed_at, s.created_at) < ?
-			  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = ? AND d.subscriber_id = s.id)
+			  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = ? AND d.subscriber_id = s.id`+passOutcome+`)
 			  AND COALESCE((SELECT c.expires_at FROM digest_claims c
 				WHERE c.run_id = ? AND c.subscriber_id = s.id), 0) <= ?
 			ORDER BY s.id LIMIT ?
@@ -89,7 +95,7 @@ func (s *Store) ClaimDue(ctx context.Context, run Run, owner string, afterID int
 				WHERE digest_claims.expires_at <= ?
 			RETURNING subscriber_id`,
 			run.ID, owner, now+lease.Milliseconds(), run.Frequency, afterID, run.Cutoff.UnixMilli(),
-			run.ID, run.ID, now, limit, now))
+			run.ID, run.ClaimedAt.UnixMilli(), run.ID, now, limit, now))
 		if err != nil {
 			return err
 		}
@@ -191,10 +197,13 @@ func subscribersByID(ctx context.Context, tx *sql.Tx, ids []int64) ([]Subscriber
 }
 
 // RenewClaims tells other processes that owner still works on runID: it
-// renews the run's heartbeat and owner's claims for lease. A run no longer
-// running (done by another process) is ErrConflict.
-func (s *Store) RenewClaims(ctx context.Context, runID int64, owner string, lease time.Duration) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+// renews the run's heartbeat and, for lease, those of owner's claims that are
+// still live, and returns the subscribers of the claims it renewed. A claim
+// of owner's that expired meanwhile is lost, taken over or not: owner must
+// not send to it any more. A run no longer running (done by another process)
+// is ErrConflict.
+func (s *Store) RenewClaims(ctx context.Context, runID int64, owner string, lease time.Duration) (held []int64, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := s.nowMS()
 		res, err := tx.ExecContext(ctx, `UPDATE digest_runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`,
 			now, runID)
@@ -204,14 +213,38 @@ func (s *Store) RenewClaims(ctx context.Context, runID int64, owner string, leas
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("run is not running: %w", ErrConflict)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE digest_claims SET expires_at = ? WHERE run_id = ? AND owner = ?`,
-			now+lease.Milliseconds(), runID, owner)
+		held, err = collectIDs(tx.QueryContext(ctx, `UPDATE digest_claims SET expires_at = ?
+			WHERE run_id = ? AND owner = ? AND expires_at > ? RETURNING subscriber_id`,
+			now+lease.Milliseconds(), runID, owner, now))
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("renew claims on run %d: %w", runID, err)
+		return nil, fmt.Errorf("renew claims on run %d: %w", runID, err)
 	}
-	return nil
+	return held, nil
+}
+
+// ClaimOwners lists the owners of the live claims of runID, for a process to
+// free at once those of an owner it knows is gone (ReleaseClaims).
+func (s *Store) ClaimOwners(ctx context.Context, runID int64) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT owner FROM digest_claims WHERE run_id = ? AND expires_at > ?`,
+		runID, s.nowMS())
+	if err != nil {
+		return nil, fmt.Errorf("claim owners of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("claim owners of run %d: %w", runID, err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim owners of run %d: %w", runID, err)
+	}
+	return out, nil
 }
 
 // ReleaseClaims gives up owner's claims on runID, so that other processes
@@ -234,7 +267,7 @@ func (s *Store) ReleaseClaims(ctx context.Context, runID int64, owner string) er
 func (s *Store) RemainingDue(ctx context.Context, run Run) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM subscribers s `+remainingWhere,
-		run.Frequency, run.Cutoff.UnixMilli(), run.ID).Scan(&n)
+		run.Frequency, run.Cutoff.UnixMilli(), run.ID, run.ClaimedAt.UnixMilli()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("remaining subscribers of run %d: %w", run.ID, err)
 	}
@@ -243,7 +276,13 @@ func (s *Store) RemainingDue(ctx context.Context, run Run) (int, error) {
 
 const remainingWhere = `WHERE s.status = 'active' AND s.frequency = ?
 	AND COALESCE(s.confirmed_at, s.created_at) < ?
-	AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = ? AND d.subscriber_id = s.id)`
+	AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = ? AND d.subscriber_id = s.id` + passOutcome + `)`
+
+// passOutcome completes a ledger lookup so that it finds only the outcomes
+// that settle a subscriber for the pass that began at the parameter: any but
+// a temporary failure, and a temporary failure of this very pass. The
+// temporary failures of earlier passes are owed a retry.
+const passOutcome = ` AND (d.status <> 'failed_temp' OR d.created_at >= ?)`
 
 // CompleteRun marks runID done if every subscriber it owes has an outcome,
 // and returns it as stored; done tells whether it is done now (by this call
@@ -259,7 +298,7 @@ func (s *Store) CompleteRun(ctx context.Context, runID int64) (run Run, done boo
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscribers s `+remainingWhere,
-			run.Frequency, run.Cutoff.UnixMilli(), run.ID).Scan(&n); err != nil || n > 0 {
+			run.Frequency, run.Cutoff.UnixMilli(), run.ID, run.ClaimedAt.UnixMilli()).Scan(&n); err != nil || n > 0 {
 			return err
 		}
 		now := s.nowMS()
@@ -267,9 +306,11 @@ func (s *Store) CompleteRun(ctx context.Context, runID int64) (run Run, done boo
 			WHERE id = ?`, now, now, runID); err != nil {
 			return err
 		}
-		run.Status, run.FinishedAt, run.HeartbeatAt = RunDone, ms(now), ms(now)
-		run.DurationMS = max(0, now-run.StartedAt.UnixMilli())
-		return nil
+		if err := scheduleRetry(ctx, tx, runID, RunDone, now); err != nil {
+			return err
+		}
+		run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE id = ?`, runID))
+		return err
 	})
 	if err != nil {
 		return Run{}, false, fmt.Errorf("complete run %d: %w", runID, err)

@@ -73,7 +73,7 @@ func TestSharedRunClaimsAndTakeover(t *testing.T) {
 
 	// a keeps its lease alive; b dies. Past the lease, a takes b's two over.
 	c.Add(lease / 2)
-	if err := s.RenewClaims(ctx, runA.ID, "a", lease); err != nil {
+	if _, err := s.RenewClaims(ctx, runA.ID, "a", lease); err != nil {
 		t.Fatal(err)
 	}
 	if more, _ := s.ClaimDue(ctx, runA, "a", 0, 10, lease); len(more) != 0 {
@@ -97,7 +97,7 @@ func TestSharedRunClaimsAndTakeover(t *testing.T) {
 	if _, err := s.ClaimDue(ctx, runA, "b", 0, 10, lease); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("claim on a done run: %v", err)
 	}
-	if err := s.RenewClaims(ctx, runA.ID, "b", lease); !errors.Is(err, store.ErrConflict) {
+	if _, err := s.RenewClaims(ctx, runA.ID, "b", lease); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("renew on a done run: %v", err)
 	}
 	if _, started, err := s.JoinRun(ctx, "daily", slot7, "c", time.Minute); err != nil || started {

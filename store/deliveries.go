@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -13,6 +12,7 @@ const (
 	DeliveryEmpty      = "empty"       // nothing new: no mail
 	DeliveryFailedTemp = "failed_temp" // retried by a resumed run, else left for the next one
 	DeliveryFailedPerm = "failed_perm" // the address bounced
+	DeliveryWithheld   = "withheld"    // not sent: the reader left, or the address was suppressed, during the run
 )
 
 // Delivery is the outcome of one run for one subscriber.
@@ -68,17 +68,66 @@ func (s *Store) DueSubscribers(ctx context.Context, run Run, afterID int64, limi
 	return out, nil
 }
 
-// DigestWatermark is the oldest DigestFrom of the active subscribers of
-// frequency: no digest of theirs needs an article that arrived before it. It
-// is zero when there are none.
-func (s *Store) DigestWatermark(ctx context.Context, frequency string) (time.Time, error) {
-	var v sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT MIN(COALESCE(digest_since, confirmed_at, created_at))
-		FROM subscribers WHERE status = 'active' AND frequency = ?`, frequency).Scan(&v)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("digest watermark of %s: %w", frequency, err)
+// Mailable tells, of the subscribers with ids, which may be sent a digest
+// right now: still there, active, and with an address not suppressed. The
+// sending loop asks just before each send, so that a reader who leaves
+// during a run gets nothing from it once their departure is committed.
+func (s *Store) Mailable(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	keys := map[string][]int64{} // suppression hash: subscribers
+	for start := 0; start < len(ids); start += copyPage {
+		chunk := ids[start:min(start+copyPage, len(ids))]
+		rows, err := s.r.QueryContext(ctx, `SELECT id, email_key FROM subscribers
+			WHERE status = 'active' AND id IN (`+placeholders(len(chunk))+`)`, int64Args(chunk)...)
+		if err != nil {
+			return nil, fmt.Errorf("mailable subscribers: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("mailable subscribers: %w", err)
+			}
+			out[id] = true
+			h, err := s.suppressionHash(ctx, s.r, key)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			keys[h] = append(keys[h], id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("mailable subscribers: %w", err)
+		}
 	}
-	return msPtr(v), nil
+	hashes := make([]any, 0, len(keys))
+	for h := range keys {
+		hashes = append(hashes, h)
+	}
+	for start := 0; start < len(hashes); start += copyPage {
+		chunk := hashes[start:min(start+copyPage, len(hashes))]
+		rows, err := s.r.QueryContext(ctx, `SELECT hash FROM suppressions WHERE hash IN (`+placeholders(len(chunk))+`)`, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("mailable subscribers: suppressions: %w", err)
+		}
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("mailable subscribers: suppressions: %w", err)
+			}
+			for _, id := range keys[h] {
+				out[id] = false
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("mailable subscribers: suppressions: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // DigestArticles returns the articles that arrived from from (included) until

@@ -14,7 +14,7 @@ const (
 	ledgerCutoffSQL = `SELECT cutoff FROM digest_runs WHERE id = ?`
 	ledgerCountsSQL = `UPDATE digest_runs SET selected = selected + ?, sent = sent + ?,
 			skipped_empty = skipped_empty + ?, failed_temp = failed_temp + ?, failed_perm = failed_perm + ?,
-			heartbeat_at = ? WHERE id = ?`
+			withheld = withheld + ?, heartbeat_at = ? WHERE id = ?`
 	ledgerPrevSQL = `SELECT s.email_key, COALESCE(d.status, '') FROM subscribers s
 		LEFT JOIN deliveries d ON d.run_id = ? AND d.subscriber_id = s.id WHERE s.id = ?`
 	ledgerInsertSQL  = ledgerInsertInto + `VALUES (?, ?, ?, ?, ?, ?, ?, ?)` + ledgerInsertRule
@@ -30,7 +30,8 @@ const (
 // RecordDeliveries writes a batch of outcomes of runID in one transaction, and
 // with them their consequences: a subscriber who was sent their digest, or had
 // nothing new, starts the next one at the run's cutoff; a permanent failure
-// marks them bounced and suppresses the address. An outcome replaces an earlier
+// marks them bounced and suppresses the address; a reader withheld keeps
+// their start (they are owed nothing more, or must get nothing). An outcome replaces an earlier
 // one of the same run only if that was a temporary failure. The run's counts
 // and heartbeat are updated.
 func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery) error {
@@ -53,7 +54,7 @@ func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery
 		}
 		c := l.counts
 		if _, err := htx.ExecContext(ctx, ledgerCountsSQL,
-			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, l.now, runID); err != nil {
+			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, c.Withheld, l.now, runID); err != nil {
 			return err
 		}
 		// After the run's row, as every transaction on claims locks them: in that
@@ -139,6 +140,8 @@ func (l *ledger) record(ctx context.Context, tx *sql.Tx, d Delivery) error {
 	case DeliveryFailedPerm:
 		l.counts.FailedPerm++
 		err = l.s.bounceHard(ctx, tx, d.SubscriberID, key, l.now)
+	case DeliveryWithheld:
+		l.counts.Withheld++
 	}
 	return err
 }

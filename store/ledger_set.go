@@ -55,6 +55,8 @@ func (l *ledger) recordSet(ctx context.Context, tx *sql.Tx, ds []Delivery) error
 		case DeliveryFailedPerm:
 			l.counts.FailedPerm++
 			bounced = append(bounced, d.SubscriberID)
+		case DeliveryWithheld:
+			l.counts.Withheld++
 		}
 	}
 	if err := l.insertSet(ctx, tx, order, writes); err != nil {

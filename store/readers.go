@@ -131,7 +131,7 @@ func (s *Store) LatestArticles(ctx context.Context, limit int) ([]Article, error
 }
 
 // articleColumns are what scanArticle reads, in its order.
-const articleColumns = `id, guid, url, title, summary, countries, published_at, arrived_at, updated_at, feed_id, alert`
+const articleColumns = `id, guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id, alert`
 
 // collectArticles reads and closes rows of articleColumns.
 func collectArticles(rows *sql.Rows, what string) ([]Article, error) {

@@ -20,6 +20,11 @@ const (
 // Run is one digest run, identified by its frequency and the scheduled slot it
 // stands for. Its cutoff is fixed when it is first started, so a resumed run
 // selects exactly the articles the interrupted one would have.
+//
+// A run is sent in passes: the first, then one per resumption after a crash
+// or a stop, and one per retry of its temporary failures. A run done with
+// temporary failures left (FailedTemp) is started again, for a retry pass,
+// from RetryAt on.
 type Run struct {
 	ID          int64     `json:"id"`
 	Frequency   string    `json:"frequency"`
@@ -27,11 +32,28 @@ type Run struct {
 	Cutoff      time.Time `json:"cutoff"`
 	Status      string    `json:"status"`
 	Owner       string    `json:"owner,omitempty"`
+	ClaimedAt   time.Time `json:"claimed_at"` // the current pass began, under Owner on SQLite
 	HeartbeatAt time.Time `json:"heartbeat_at"`
 	StartedAt   time.Time `json:"started_at"`
 	FinishedAt  time.Time `json:"finished_at,omitzero"`
-	DurationMS  int64     `json:"duration_ms"` // from start to finish, or to the last heartbeat
+	RetryAt     time.Time `json:"retry_at,omitzero"` // temporary failures are retried from then on
+	Retries     int       `json:"retries"`           // passes that ended with temporary failures left
+	DurationMS  int64     `json:"duration_ms"`       // from start to finish, or to the last heartbeat
 	RunCounts
+}
+
+// Retrying tells whether the run is done but for temporary failures, which a
+// retry pass sends again from RetryAt on.
+func (r Run) Retrying() bool { return r.Status == RunDone && r.FailedTemp > 0 }
+
+// RetryBackoff is how long after the end of the n-th pass with temporary
+// failures left (n from 1) the next one may start: a minute, doubling, at most
+// an hour.
+func RetryBackoff(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	return min(time.Minute<<min(n-1, 6), time.Hour)
 }
 
 // RunCounts are a run's outcomes, one subscriber each.
@@ -41,23 +63,28 @@ type RunCounts struct {
 	SkippedEmpty int `json:"skipped_empty"` // nothing new for them: no mail
 	FailedTemp   int `json:"failed_temp"`   // left for the next run
 	FailedPerm   int `json:"failed_perm"`   // bounced and suppressed
+	Withheld     int `json:"withheld"`      // left, or suppressed, while the run was under way: not sent
 }
 
-const runColumns = `id, frequency, slot, cutoff, status, owner, heartbeat_at, started_at, finished_at,
-	selected, sent, skipped_empty, failed_temp, failed_perm`
+const runColumns = `id, frequency, slot, cutoff, status, owner, claimed_at, heartbeat_at, started_at, finished_at,
+	retry_at, retries, selected, sent, skipped_empty, failed_temp, failed_perm, withheld`
 
 func scanRun(row scanner) (Run, error) {
 	var (
-		r                                  Run
-		slot, cutoff, heartbeat, startedAt int64
-		finished                           sql.NullInt64
+		r                                                    Run
+		slot, cutoff, claimed, heartbeat, startedAt, retryAt int64
+		finished                                             sql.NullInt64
 	)
-	err := row.Scan(&r.ID, &r.Frequency, &slot, &cutoff, &r.Status, &r.Owner, &heartbeat, &startedAt, &finished,
-		&r.Selected, &r.Sent, &r.SkippedEmpty, &r.FailedTemp, &r.FailedPerm)
+	err := row.Scan(&r.ID, &r.Frequency, &slot, &cutoff, &r.Status, &r.Owner, &claimed, &heartbeat, &startedAt, &finished,
+		&retryAt, &r.Retries, &r.Selected, &r.Sent, &r.SkippedEmpty, &r.FailedTemp, &r.FailedPerm, &r.Withheld)
 	if err != nil {
 		return Run{}, err
 	}
 	r.Slot, r.Cutoff, r.HeartbeatAt, r.StartedAt, r.FinishedAt = ms(slot), ms(cutoff), ms(heartbeat), ms(startedAt), msPtr(finished)
+	r.ClaimedAt = ms(claimed)
+	if retryAt > 0 {
+		r.RetryAt = ms(retryAt)
+	}
 	end := heartbeat
 	if finished.Valid {
 		end = finished.Int64
@@ -67,10 +94,12 @@ func scanRun(row scanner) (Run, error) {
 }
 
 // StartRun claims the run of frequency at slot for owner, a name unique to the
-// caller. A new run gets the cutoff now. started is false when the run is done,
-// or when another owner runs it and its heartbeat is younger than staleAfter;
-// a run whose owner stopped (failed) or went silent (stale) is taken over with
-// its original cutoff.
+// caller. A new run gets the cutoff now. started is false when the run is done
+// (but for temporary failures whose retry is not due yet), or when another
+// owner runs it and its heartbeat is younger than staleAfter; a run whose
+// owner stopped (failed) or went silent (stale) is taken over with its
+// original cutoff, and a run done with temporary failures left is started
+// again for a retry pass once its RetryAt has come.
 func (s *Store) StartRun(ctx context.Context, frequency string, slot time.Time, owner string, staleAfter time.Duration) (run Run, started bool, err error) {
 	if !slices.Contains(Frequencies, frequency) {
 		return Run{}, false, fmt.Errorf("start run: %w", ErrFrequency)
@@ -87,16 +116,12 @@ func (s *Store) StartRun(ctx context.Context, frequency string, slot time.Time, 
 			return err
 		}
 		fresh := run.HeartbeatAt.UnixMilli() > now-staleAfter.Milliseconds()
-		if run.Status == RunDone || (run.Status == RunRunning && fresh && run.Owner != owner) {
+		if (run.Status == RunDone && !retryDue(run, now)) || (run.Status == RunRunning && fresh && run.Owner != owner) {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE digest_runs SET status = 'running', owner = ?, heartbeat_at = ?,
-			finished_at = NULL WHERE id = ?`, owner, now, run.ID); err != nil {
-			return err
-		}
-		run.Status, run.Owner, run.HeartbeatAt, run.FinishedAt = RunRunning, owner, ms(now), time.Time{}
-		started = true
-		return nil
+		run, err = s.takeRun(ctx, tx, run, owner, now)
+		started = err == nil
+		return err
 	})
 	if err != nil {
 		return Run{}, false, fmt.Errorf("start %s run of %s: %w", frequency, slot.Format(time.RFC3339), err)
@@ -110,8 +135,8 @@ func (s *Store) StartRun(ctx context.Context, frequency string, slot time.Time, 
 // created tells whether this call inserted it.
 func (s *Store) slotRun(ctx context.Context, tx *sql.Tx, frequency string, slot time.Time, owner string, now int64) (run Run, created bool, err error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO digest_runs
-		(frequency, slot, cutoff, status, owner, heartbeat_at, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?)
-		ON CONFLICT (frequency, slot) DO NOTHING`, frequency, slot.UnixMilli(), now, owner, now, now)
+		(frequency, slot, cutoff, status, owner, claimed_at, heartbeat_at, started_at) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)
+		ON CONFLICT (frequency, slot) DO NOTHING`, frequency, slot.UnixMilli(), now, owner, now, now, now)
 	if err != nil {
 		return Run{}, false, err
 	}
@@ -119,6 +144,60 @@ func (s *Store) slotRun(ctx context.Context, tx *sql.Tx, frequency string, slot 
 	run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs
 		WHERE frequency = ? AND slot = ?`+s.forUpdate(), frequency, slot.UnixMilli()))
 	return run, n == 1, err
+}
+
+// retryDue tells whether run, done, has temporary failures to retry now.
+func retryDue(run Run, now int64) bool {
+	return run.Retrying() && run.RetryAt.UnixMilli() <= now
+}
+
+// takeRun makes owner the holder of run for a new pass beginning now.
+func (s *Store) takeRun(ctx context.Context, tx *sql.Tx, run Run, owner string, now int64) (Run, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE digest_runs SET status = 'running', owner = ?, claimed_at = ?,
+		heartbeat_at = ?, finished_at = NULL WHERE id = ?`, owner, now, now, run.ID); err != nil {
+		return Run{}, err
+	}
+	run.Status, run.Owner, run.ClaimedAt, run.HeartbeatAt, run.FinishedAt = RunRunning, owner, ms(now), ms(now), time.Time{}
+	return run, nil
+}
+
+// TakeOverRun hands runID from holder, a process known to be gone, to owner
+// at once, without waiting for holder's heartbeat to go stale. It returns
+// ErrConflict when holder no longer holds the run (another process was
+// quicker, or holder finished it).
+func (s *Store) TakeOverRun(ctx context.Context, runID int64, holder, owner string) (Run, error) {
+	var run Run
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE id = ?`+s.forUpdate(), runID))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return err
+		case run.Status != RunRunning || run.Owner != holder:
+			return fmt.Errorf("held by %s, %s: %w", run.Owner, run.Status, ErrConflict)
+		}
+		run, err = s.takeRun(ctx, tx, run, owner, s.nowMS())
+		return err
+	})
+	if err != nil {
+		return Run{}, fmt.Errorf("take over run %d: %w", runID, err)
+	}
+	return run, nil
+}
+
+// RunOfSlot returns the run of frequency at slot, or ErrNotFound.
+func (s *Store) RunOfSlot(ctx context.Context, frequency string, slot time.Time) (Run, error) {
+	run, err := scanRun(s.r.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE frequency = ? AND slot = ?`,
+		frequency, slot.UnixMilli()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, fmt.Errorf("%s run of %s: %w", frequency, slot.Format(time.RFC3339), ErrNotFound)
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("%s run of %s: %w", frequency, slot.Format(time.RFC3339), err)
+	}
+	return run, nil
 }
 
 // Heartbeat tells other processes that owner still runs runID. It returns
@@ -156,6 +235,9 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, owner, status string
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("no longer owned by %s: %w", owner, ErrConflict)
 		}
+		if err := scheduleRetry(ctx, tx, runID, status, now); err != nil {
+			return err
+		}
 		run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE id = ?`, runID))
 		return err
 	})
@@ -163,6 +245,22 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, owner, status string
 		return Run{}, fmt.Errorf("finish run %d: %w", runID, err)
 	}
 	return run, nil
+}
+
+// scheduleRetry sets, for a run that ends a pass done but with temporary
+// failures left, when the next pass may retry them (see RetryBackoff).
+func scheduleRetry(ctx context.Context, tx *sql.Tx, runID int64, status string, now int64) error {
+	if status != RunDone {
+		return nil
+	}
+	var failed, retries int
+	if err := tx.QueryRowContext(ctx, `SELECT failed_temp, retries FROM digest_runs WHERE id = ?`, runID).
+		Scan(&failed, &retries); err != nil || failed == 0 {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE digest_runs SET retries = ?, retry_at = ? WHERE id = ?`,
+		retries+1, now+RetryBackoff(retries+1).Milliseconds(), runID)
+	return err
 }
 
 // DigestRun returns the run with id, or ErrNotFound.

@@ -13,6 +13,17 @@ type Site struct {
 	BaseURL string // where Caravan is reachable, for absolute links
 	From    string // the sender, named in the consent text
 	Archive bool   // the public archive is on: pages link to it
+	// The cron specs of the digests, said in words next to the choice of frequency.
+	DailyAt, WeeklyAt string
+}
+
+// Schedule says when frequency's digest goes out, in locale's words.
+func (s Site) Schedule(locale, frequency string) string {
+	spec := s.DailyAt
+	if frequency == "weekly" {
+		spec = s.WeeklyAt
+	}
+	return Schedule(locale, frequency, spec)
 }
 
 // Page is what every page template receives.

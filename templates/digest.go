@@ -11,6 +11,7 @@ import (
 type DigestMail struct {
 	Locale                         string
 	SiteName                       string
+	Logo                           string // absolute URL, or empty (see MailLogo)
 	Accent                         string
 	Subject                        string
 	Preheader                      string        // the line inboxes show after the subject

@@ -25,6 +25,7 @@ type Preferences struct {
 // ReconsentMail is what the re-consent mail templates receive.
 type ReconsentMail struct {
 	Locale, SiteName, Accent string
+	Logo                     string // absolute URL, or empty (see MailLogo)
 	PreferencesURL           string // saving there renews the consent
 	UnsubscribeURL           string
 	Days                     int // to answer before removal

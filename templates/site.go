@@ -20,3 +20,17 @@ func (s Site) Logo() htmltemplate.URL {
 	}
 	return ""
 }
+
+// MailLogo is the logo a mail may show: an absolute http(s) URL, or a path
+// on Caravan made absolute with baseURL. Inline data: images are left out,
+// since most mail clients refuse them.
+func MailLogo(logoURL, baseURL string) string {
+	u := strings.TrimSpace(logoURL)
+	switch {
+	case strings.HasPrefix(u, "https://"), strings.HasPrefix(u, "http://"):
+		return u
+	case strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//"):
+		return strings.TrimSuffix(baseURL, "/") + u
+	}
+	return ""
+}

@@ -69,7 +69,7 @@ var pageData = map[string]any{
 
 // mailData holds sample data for each mail template.
 var mailData = map[string]any{
-	"confirm": map[string]any{"Locale": "fr", "SiteName": "Asie centrale", "Accent": "#9b2c1f", "ConfirmURL": "http://localhost:8080/confirm/abc"},
+	"confirm": map[string]any{"Locale": "fr", "SiteName": "Asie centrale", "Logo": "https://news.example/logo.png", "Accent": "#9b2c1f", "ConfirmURL": "http://localhost:8080/confirm/abc"},
 	"reconsent": templates.ReconsentMail{Locale: "fr", SiteName: "Asie centrale", Accent: "#9b2c1f",
 		PreferencesURL: "http://localhost:8080/preferences/p", UnsubscribeURL: "http://localhost:8080/unsubscribe/u", Days: 30},
 	"notice": templates.NoticeMail{Locale: "fr", SiteName: "Asie centrale", Accent: "#9b2c1f", Subject: "Rappel",

@@ -14,7 +14,8 @@ func commands() []commandSpec {
 	return []commandSpec{
 		{"serve", "", "web app + scheduler + feed poller", cmdServe},
 		{"digest send", "--frequency daily|weekly", "one digest run now (for cron); safe to run twice", cmdDigestSend},
-		{"digest preview", "--email ADDR", "print the digest ADDR would get now", cmdDigestPreview},
+		{"digest preview", "--email ADDR [--html]", "print the digest ADDR would get now, text or HTML", cmdDigestPreview},
+		{"digest test", "--to ADDR [--countries kg,uz] [--frequency daily] [--lang fr]", "send a test digest through the relay", cmdDigestTest},
 		{"feeds poll", "", "fetch all feeds once", cmdFeedsPoll},
 		{"articles import", "FILE.json", "add articles (same JSON as the admin API)", cmdArticlesImport},
 		{"subscribers import", "FILE.csv [--confirmed]", "add subscribers (columns: email,countries,frequency,locale)", cmdSubscribersImport},
@@ -24,6 +25,7 @@ func commands() []commandSpec {
 		{"editors list", "", "list the editor accounts", cmdEditors("list")},
 		{"editors remove", "EMAIL", "remove an editor account and end its sessions", cmdEditors("remove")},
 		{"admin token", "", "issue a new admin token (the old one stops working)", cmdAdminToken},
+		{"backup", "FILE", "a consistent copy of the live SQLite database (on PostgreSQL: use pg_dump)", cmdBackup},
 		{"migrate", "", "apply database migrations", cmdMigrate},
 		{"migrate-to", "postgres://...", "copy the SQLite database into a new PostgreSQL one", cmdMigrateTo},
 		{"doctor", "[--resolver HOST:PORT]", "check SPF, DKIM, DMARC, MX, the relay and https; say what to fix", cmdDoctor},

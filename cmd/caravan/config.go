@@ -23,25 +23,25 @@ import (
 
 // config is Caravan's configuration: flags whose defaults come from CARAVAN_* variables.
 type config struct {
-	Addr, BaseURL, Database           string
-	SMTPURL, Outbox, From             string
-	AdminToken, Secret                string
-	Feeds                             []string
-	FeedInterval                      time.Duration
-	DailyAt, WeeklyAt                 string
-	Timezone                          *time.Location
-	SendRate                          float64
-	SendWorkers, RateLimit            int
-	TrustedProxies, AllowedOrigins    []string
-	DKIMKey, DKIMSelector, DKIMDomain string
-	FeedbackID, ReturnPath            string
-	BounceMailbox                     string
-	BouncePoll                        time.Duration
-	SiteName, Accent, LogoURL         string
-	PurgeAfter                        time.Duration
-	ReconsentAfter                    time.Duration // 0: the re-consent cycle is off
-	DigestLease                       time.Duration
-	LogLevel                          slog.Level
+	Addr, BaseURL, Database            string
+	SMTPURL, Outbox, From              string
+	AdminToken, Secret                 string
+	Feeds                              []string
+	FeedInterval                       time.Duration
+	DailyAt, WeeklyAt                  string
+	Timezone                           *time.Location
+	SendRate                           float64
+	SendWorkers, RateLimit             int
+	TrustedProxies, AllowedOrigins     []string
+	DKIMKey, DKIMSelector, DKIMDomain  string
+	FeedbackID, ReturnPath             string
+	BounceMailbox                      string
+	BouncePoll                         time.Duration
+	SiteName, SiteURL, Accent, LogoURL string
+	PurgeAfter                         time.Duration
+	ReconsentAfter                     time.Duration // 0: the re-consent cycle is off
+	DigestLease                        time.Duration
+	LogLevel                           slog.Level
 	readersConfig
 }
 
@@ -56,7 +56,7 @@ var settings = []setting{
 	{"database", "CARAVAN_DATABASE", "caravan.db", "SQLite path; a postgres:// URL selects PostgreSQL"},
 	{"smtp-url", "CARAVAN_SMTP_URL", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty writes .eml files to the outbox"},
 	{"outbox", "CARAVAN_OUTBOX", "outbox", "folder for .eml files when no SMTP is set"},
-	{"from", "CARAVAN_FROM", "Newsletter <newsletter@localhost>", "sender"},
+	{"from", "CARAVAN_FROM", "newsletter@localhost", "sender address, with a display name (Name <addr>) or without one: the site name is shown then"},
 	{"admin-token", "CARAVAN_ADMIN_TOKEN", "", "bearer token for /api/admin/*, 32 characters or more (unset: generated and printed once; caravan admin token issues a new one)"},
 	{"secret", "CARAVAN_SECRET", "", "key for signed links, 32 characters or more (unset: generated once and kept in the database)"},
 	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles"},
@@ -77,9 +77,10 @@ var settings = []setting{
 	{"return-path", "CARAVAN_RETURN_PATH", "", "envelope sender for VERP, e.g. bounces@example.org: each mail goes out as bounces+<signed id>@example.org"},
 	{"bounce-mailbox", "CARAVAN_BOUNCE_MAILBOX", "", "imaps://user:pass@host:993/INBOX polled for bounce reports (RFC 3464) and complaints (RFC 5965)"},
 	{"bounce-poll", "CARAVAN_BOUNCE_POLL", "5m", "how often the bounce mailbox is polled"},
-	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages and in e-mails"},
+	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages, in e-mails and their subjects, and the sender's name unless --from gives one"},
+	{"site-url", "CARAVAN_SITE_URL", "", "the news site's home page, where a digest's \"and N more\" link leads (unset: the newest article's site)"},
 	{"accent", "CARAVAN_ACCENT", "#9b2c1f", "accent colour of pages and e-mails (CSS hex)"},
-	{"logo-url", "CARAVAN_LOGO_URL", "", "logo shown on pages (https URL)"},
+	{"logo-url", "CARAVAN_LOGO_URL", "", "logo shown on pages and atop e-mails (https URL)"},
 	{"purge-pending-after", "CARAVAN_PURGE_PENDING_AFTER", "720h", "delete sign-ups left unconfirmed this long"},
 	{"reconsent-after", "CARAVAN_RECONSENT_AFTER", "0", "ask subscribers with no confirmed activity this long (26280h: 3 years) to renew their consent, and remove those who do not answer within 30 days; 0 is off"},
 	{"log-level", "CARAVAN_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -154,7 +155,7 @@ func resolve(v func(string) string) (*config, error) {
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
-		SiteName: v("site-name"), Accent: v("accent"), LogoURL: v("logo-url"),
+		SiteName: v("site-name"), SiteURL: v("site-url"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", optName(name), err)) }
@@ -174,8 +175,8 @@ func resolve(v func(string) string) (*config, error) {
 	if c.FeedInterval, err = time.ParseDuration(v("feed-interval")); err != nil || c.FeedInterval < time.Minute {
 		bad("feed-interval", errors.New("want a duration of at least 1m, such as 15m"))
 	}
-	if c.DigestLease, err = time.ParseDuration(v("digest-lease")); err != nil || c.DigestLease < time.Second {
-		bad("digest-lease", errors.New("want a duration of at least 1s, such as 2m"))
+	if c.DigestLease, err = time.ParseDuration(v("digest-lease")); err != nil || c.DigestLease < digest.MinLease {
+		bad("digest-lease", fmt.Errorf("want a duration of at least %s (five heartbeats), such as 2m", digest.MinLease))
 	}
 	if c.PurgeAfter, err = time.ParseDuration(v("purge-pending-after")); err != nil || c.PurgeAfter < time.Hour {
 		bad("purge-pending-after", errors.New("want a duration of at least 1h, such as 720h"))
@@ -194,6 +195,9 @@ func resolve(v func(string) string) (*config, error) {
 		if err := checkBaseURL(c.BaseURL); err != nil {
 			bad("base-url", err)
 		}
+	}
+	if u, err := url.Parse(c.SiteURL); c.SiteURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		bad("site-url", errors.New("want an absolute http(s) URL such as https://www.example.org/"))
 	}
 	for _, k := range []struct{ name, v string }{{"admin-token", c.AdminToken}, {"secret", c.Secret}} {
 		if n := utf8.RuneCountInString(k.v); k.v != "" && n < minSecretLen {

@@ -28,10 +28,29 @@ func (p *parts) schedule() digest.Schedule {
 	return digest.Schedule{Daily: p.cfg.DailyAt, Weekly: p.cfg.WeeklyAt, Location: p.cfg.Timezone}
 }
 
+// Exit codes of `caravan digest send` beyond 0 (sent, or nothing due) and 1
+// (failed): see the README's Guarantees.
+const (
+	exitHeld  = 3 // held by another live process: nothing sent
+	exitRetry = 4 // finished, with temporary failures left for a retry pass
+)
+
+// exitError is an error that ends the program with a given exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// ExitCode is the process's exit code for e.
+func (e *exitError) ExitCode() int { return e.code }
+
 // cmdDigestSend runs (or resumes) the digest of the current slot of a
-// frequency, for system cron. Running it again in the same slot sends nothing;
-// a run in progress in another process is left to it on SQLite, and shared
-// with it on PostgreSQL. The exit code is non-zero only when the run failed.
+// frequency, for system cron. Running it again in the same slot sends nothing
+// but the retries of temporary failures; a run in progress in another live
+// process is left to it on SQLite (exit 3), and shared with it on PostgreSQL.
 func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet("digest send")
 	frequency := fs.String("frequency", "", "daily or weekly (required)")
@@ -51,24 +70,34 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	when := slot.Format("2006-01-02 15:04 MST")
+	loc := cfg.Timezone
+	when := slot.In(loc).Format("2006-01-02 15:04 MST")
 	res, err := p.digestWorker().Run(ctx, *frequency, slot)
 	if err != nil {
 		return fmt.Errorf("%s digest of %s: %w", *frequency, when, err)
 	}
 	r := res.Run
 	switch {
+	case !res.Started && r.Retrying():
+		fmt.Fprintf(env.stdout, "The %s digest of %s was sent (run %d), but for %d temporary failures: "+
+			"they are retried from %s.\n", *frequency, when, r.ID, r.FailedTemp, r.RetryAt.In(loc).Format("15:04:05 MST"))
+		return &exitError{exitRetry, fmt.Errorf("%s digest of %s: %d temporary failures left", *frequency, when, r.FailedTemp)}
 	case !res.Started && r.Status == store.RunDone:
 		fmt.Fprintf(env.stdout, "The %s digest of %s was sent already (run %d): nothing to do.\n", *frequency, when, r.ID)
 		return nil
 	case !res.Started:
-		fmt.Fprintf(env.stdout, "The %s digest of %s is being sent by another process (run %d, %s): nothing to do.\n",
-			*frequency, when, r.ID, r.Owner)
-		return nil
+		since := r.ClaimedAt
+		if since.IsZero() {
+			since = r.StartedAt
+		}
+		return &exitError{exitHeld, fmt.Errorf("the %s digest of %s is being sent by another live process: "+
+			"run %d, held by %s since %s (last heartbeat %s ago); nothing sent", *frequency, when, r.ID,
+			digest.Describe(r.Owner), since.In(loc).Format("2006-01-02 15:04:05 MST"),
+			p.store.Now().Sub(r.HeartbeatAt).Round(time.Second))}
 	}
 	fmt.Fprintf(env.stdout, "Run %d, %s digest of %s: %d subscribers, %d sent, %d with nothing new, "+
-		"%d failed temporarily (next run retries), %d bounced; %s.\n", r.ID, *frequency, when, r.Selected, r.Sent,
-		r.SkippedEmpty, r.FailedTemp, r.FailedPerm, res.Duration.Round(time.Millisecond))
+		"%d failed temporarily, %d bounced, %d withheld (left during the run); %s.\n", r.ID, *frequency, when, r.Selected,
+		r.Sent, r.SkippedEmpty, r.FailedTemp, r.FailedPerm, r.Withheld, res.Duration.Round(time.Millisecond))
 	if !res.Complete {
 		fmt.Fprintf(env.stdout, "Interrupted: run the same command again to send the rest.\n")
 		cause := context.Cause(ctx)
@@ -77,13 +106,21 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 		}
 		return fmt.Errorf("%s digest of %s interrupted: %w", *frequency, when, cause)
 	}
+	if r.Retrying() {
+		fmt.Fprintf(env.stdout, "%d temporary failures left: run the same command again from %s to retry them "+
+			"(until the next %s slot).\n", r.FailedTemp, r.RetryAt.In(loc).Format("15:04:05 MST"), *frequency)
+		return &exitError{exitRetry, fmt.Errorf("%s digest of %s: %d temporary failures left", *frequency, when, r.FailedTemp)}
+	}
 	return nil
 }
 
-// cmdDigestPreview prints the digest an address would get now, sending nothing.
+// cmdDigestPreview prints the digest an address would get now, sending
+// nothing: a summary and the text part, or with --html the HTML part alone
+// (to open in a browser), the summary going to stderr then.
 func cmdDigestPreview(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet("digest preview")
 	email := fs.String("email", "", "the subscriber's address (required)")
+	asHTML := fs.Bool("html", false, "print the HTML part of the mail instead of the text part")
 	cfg, err := parseConfig(fs, args, env.getenv)
 	if err != nil {
 		return err
@@ -107,20 +144,33 @@ func cmdDigestPreview(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	sub, loc := pv.Subscriber, cfg.Timezone
-	countries := "all"
-	if len(sub.Countries) > 0 {
-		countries = strings.Join(sub.Countries, ",")
+	summary := env.stdout
+	if *asHTML {
+		summary = env.stderr
 	}
-	fmt.Fprintf(env.stdout, "Subscriber: %s (%s, %s, %s, countries %s)\n", sub.Email, sub.Status, sub.Frequency, sub.Locale, countries)
-	fmt.Fprintf(env.stdout, "New since: %s\n", pv.From.In(loc).Format("2006-01-02 15:04 MST"))
+	sub, loc := pv.Subscriber, cfg.Timezone
+	fmt.Fprintf(summary, "Subscriber: %s (%s, %s, %s, countries %s)\n", sub.Email, sub.Status, sub.Frequency, sub.Locale, countryList(sub.Countries))
+	fmt.Fprintf(summary, "New since: %s\n", pv.From.In(loc).Format("2006-01-02 15:04 MST"))
 	if sub.Status != store.StatusActive {
-		fmt.Fprintf(env.stdout, "Note: this subscriber is %s; digest runs send them nothing.\n", sub.Status)
+		fmt.Fprintf(summary, "Note: this subscriber is %s; digest runs send them nothing.\n", sub.Status)
 	}
 	if pv.Total == 0 {
-		fmt.Fprintln(env.stdout, "Nothing new: no digest would be sent.")
+		fmt.Fprintln(summary, "Nothing new: no digest would be sent.")
 		return nil
 	}
-	fmt.Fprintf(env.stdout, "Articles: %d (%d listed)\nSubject: %s\n\n%s", pv.Total, pv.Listed, pv.Subject, pv.Text)
+	fmt.Fprintf(summary, "Articles: %d (%d listed)\nSubject: %s\n", pv.Total, pv.Listed, pv.Subject)
+	if *asHTML {
+		fmt.Fprint(env.stdout, pv.HTML)
+		return nil
+	}
+	fmt.Fprintf(env.stdout, "\n%s", pv.Text)
 	return nil
+}
+
+// countryList is codes as an operator writes them, or "all".
+func countryList(codes []string) string {
+	if len(codes) == 0 {
+		return "all"
+	}
+	return strings.Join(codes, ",")
 }

@@ -119,9 +119,9 @@ func TestBaseURLFollowsTheListenAddress(t *testing.T) {
 	if out, err := cli(t, dir, env, "digest", "send", "--frequency", "daily"); err != nil || !strings.Contains(out, "1 sent") {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	digest := waitOutbox(t, dir, 2)
-	if !bytes.Contains(digest[1], []byte(public+"/unsubscribe/")) {
-		t.Fatalf("digest sent by the command does not link to %s:\n%s", public, digest[1])
+	digest := waitDigestMail(t, dir)
+	if !bytes.Contains(digest, []byte(public+"/unsubscribe/")) {
+		t.Fatalf("digest sent by the command does not link to %s:\n%s", public, digest)
 	}
 }
 
@@ -143,6 +143,23 @@ func waitOutbox(t *testing.T, dir string, n int) [][]byte {
 		return true
 	})
 	return emls
+}
+
+// waitDigestMail waits for a digest in dir's outbox and returns it.
+func waitDigestMail(t *testing.T, dir string) []byte {
+	t.Helper()
+	var found []byte
+	waitFor(t, "a digest in the outbox", func() bool {
+		files, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+		for _, f := range files {
+			if b, _ := os.ReadFile(f); bytes.Contains(b, []byte("Message-ID: <digest.")) {
+				found = b
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }
 
 func sortByModTime(files []string) {

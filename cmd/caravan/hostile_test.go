@@ -251,7 +251,7 @@ func TestHostileInputThroughTheWholeProgram(t *testing.T) {
 			t.Errorf("the info-level log holds %q", s)
 		}
 	}
-	if !strings.Contains(logText, "digest refused for good") || !strings.Contains(logText, "left for the next run") {
+	if !strings.Contains(logText, "digest refused for good") || !strings.Contains(logText, "left for a retry pass") {
 		t.Errorf("the log lacks the refusals it should report:\n%s", logText)
 	}
 	if t.Failed() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/caravan-news/caravan/digest"
@@ -60,11 +61,22 @@ func (p *parts) init(ctx context.Context) error {
 	}
 	p.compose, err = digest.NewComposer(p.cfg.From, p.cfg.BaseURL, p.cfg.SiteName, p.cfg.Accent, p.cfg.Timezone, p.links, p.tpl)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", optName("from"), err)
 	}
+	if p.compose.From.Name == "" {
+		p.compose.From.Name = p.cfg.SiteName
+	}
+	p.compose.SiteURL, p.compose.LogoURL = p.cfg.SiteURL, p.cfg.LogoURL
 	p.compose.FeedbackID, p.compose.ReturnPath = p.cfg.FeedbackID, p.cfg.ReturnPath
 	p.composeReaders()
 	return nil
+}
+
+// site is how the pages present the newsletter.
+func (p *parts) site() templates.Site {
+	return templates.Site{Name: p.cfg.SiteName, Accent: p.cfg.Accent, LogoURL: p.cfg.LogoURL, BaseURL: p.cfg.BaseURL,
+		From: p.compose.From.Name + " (" + p.compose.From.Address + ")", DailyAt: p.cfg.DailyAt, WeeklyAt: p.cfg.WeeklyAt,
+		Archive: p.cfg.Archive > 0}
 }
 
 // baseURLKey is the setting where caravan serve records its public URL, so

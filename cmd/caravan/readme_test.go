@@ -51,3 +51,20 @@ func TestReadmeListsEveryCommand(t *testing.T) {
 			strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestReadmeBackupCommand runs the backup command the README shows, and
+// checks the README says where the link secret lives.
+func TestReadmeBackupCommand(t *testing.T) {
+	block := readmeBlock(t, "## Backups")
+	if !strings.Contains(block, "caravan backup ") || !strings.Contains(readme(t), "keeps it in the database") {
+		t.Fatalf("README's backup section:\n%s", block)
+	}
+	dir := t.TempDir()
+	file := dir + "/caravan-2026-12-04.db"
+	if out, err := cli(t, dir, nil, "backup", file); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -60,12 +60,22 @@ func (s *scheduler) run(ctx context.Context) {
 	s.digests.Wait()
 }
 
-// catchUp starts the current run of each frequency if its slot is recent;
-// one done already costs a single query.
+// catchUp starts the current run of each frequency if its slot is recent
+// (one done already costs a single query), and retries the temporary
+// failures of an older one until the next slot comes.
 func (s *scheduler) catchUp() {
 	for _, f := range store.Frequencies {
-		if slot, err := s.sched.Slot(f, s.now()); err == nil && s.now().Sub(slot) <= catchUpWithin {
+		slot, err := s.sched.Slot(f, s.now())
+		switch {
+		case err != nil:
+		case s.now().Sub(slot) <= catchUpWithin:
 			s.start(f)
+		default:
+			if run, started, err := s.digests.Retry(context.Background(), f); err != nil {
+				s.log.Error("digest retry not started", "frequency", f, "err", err)
+			} else if started {
+				s.log.Info("digest retry pass launched", "frequency", f, "run_id", run.ID, "slot", run.Slot)
+			}
 		}
 	}
 }

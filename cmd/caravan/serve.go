@@ -13,7 +13,6 @@ import (
 	"github.com/caravan-news/caravan/feeds"
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/store"
-	"github.com/caravan-news/caravan/templates"
 )
 
 // cmdServe runs the web app and the background workers until ctx ends, then
@@ -54,9 +53,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 
-	site := templates.Site{Name: cfg.SiteName, Accent: cfg.Accent, LogoURL: cfg.LogoURL, BaseURL: cfg.BaseURL,
-		From: cfg.SiteName + " (" + p.compose.From.Address + ")", Archive: cfg.Archive > 0}
-	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: site, AllowedOrigins: cfg.AllowedOrigins,
+	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: p.site(), AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
 			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone},
@@ -78,6 +75,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 
 	var wg sync.WaitGroup
+	wg.Go(func() { checkRelay(workCtx, p) })
 	wg.Go(func() { sched.run(workCtx) })
 	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log}
 	wg.Go(func() { outbox.Run(workCtx) })
@@ -132,6 +130,24 @@ func purgeLoop(ctx context.Context, p *parts) {
 		case <-t.C:
 		}
 	}
+}
+
+// checkRelay connects to the SMTP relay once at start (greeting, EHLO,
+// STARTTLS, AUTH) and warns at once when it does not answer, rather than at
+// the first sign-up whose confirmation cannot go.
+func checkRelay(ctx context.Context, p *parts) {
+	relay, ok := p.mail.(interface{ Probe(context.Context) error })
+	if !ok {
+		return // the outbox folder
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := relay.Probe(ctx); err != nil {
+		p.log.Warn("the SMTP relay does not answer: mail waits in the queue and is retried; check --smtp-url (CARAVAN_SMTP_URL)",
+			"err", err)
+		return
+	}
+	p.log.Info("the SMTP relay answers")
 }
 
 func mailTarget(cfg *config) string {

@@ -23,7 +23,7 @@ func TestSharedDigestRunOnPostgres(t *testing.T) {
 	const workers = 4
 	n := crashSize()
 	b := newDigestBed(t, n, workers, time.Millisecond)
-	b.env["CARAVAN_DIGEST_LEASE"] = "3s"
+	b.env["CARAVAN_DIGEST_LEASE"] = "5s"
 	b.env["CARAVAN_LOG_LEVEL"] = "info"
 	procs := []*proc{b.send(t), b.send(t), b.send(t)}
 	victim, survivors := procs[1], []*proc{procs[0], procs[2]}
