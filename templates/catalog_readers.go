@@ -5,9 +5,7 @@ package templates
 var readersCatalog = map[string]map[string]string{
 	"fr": {
 		"mail.welcome.subject":  "Bienvenue\u00a0: votre inscription est confirmée",
-		"mail.welcome.what":     "Vous recevrez %s un e-mail listant les nouveaux articles sur %s.",
-		"mail.welcome.daily":    "chaque matin",
-		"mail.welcome.weekly":   "chaque semaine",
+		"mail.welcome.what":     "%s, vous recevrez un e-mail listant les nouveaux articles sur %s.",
 		"mail.welcome.all":      "les cinq pays d’Asie centrale",
 		"mail.welcome.next":     "Premier envoi\u00a0: %s, s’il y a du nouveau.",
 		"mail.welcome.alerts":   "Vous recevrez aussi les alertes\u00a0: les informations urgentes, dès leur parution (%d par jour au plus).",
@@ -63,9 +61,7 @@ var readersCatalog = map[string]map[string]string{
 	},
 	"en": {
 		"mail.welcome.subject":  "Welcome: your subscription is confirmed",
-		"mail.welcome.what":     "You will receive %s an e-mail listing the new articles about %s.",
-		"mail.welcome.daily":    "every morning",
-		"mail.welcome.weekly":   "every week",
+		"mail.welcome.what":     "%s, you will receive an e-mail listing the new articles about %s.",
 		"mail.welcome.all":      "all five countries of Central Asia",
 		"mail.welcome.next":     "First one: %s, if there is news.",
 		"mail.welcome.alerts":   "You will also receive alerts: urgent news, as soon as it is published (at most %d a day).",

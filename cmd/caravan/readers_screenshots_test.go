@@ -10,6 +10,7 @@ import (
 
 	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/templates"
 )
 
 // readerMails writes the readers' side mails for TestScreenshots: welcome,
@@ -17,7 +18,8 @@ import (
 func readerMails(t *testing.T, c *digest.Composer, reader store.Subscriber, now time.Time, write func(string, io.WriterTo)) {
 	t.Helper()
 	c.ArchiveURL = c.BaseURL + "/archive"
-	welcome, err := c.Welcome(reader, sampleArticles(reader.Locale, now), now.Add(24*time.Hour), now)
+	welcome, err := c.Welcome(reader, sampleArticles(reader.Locale, now), templates.Schedule("fr", "daily", "0 7 * * *"),
+		now.Add(24*time.Hour), now)
 	if err != nil {
 		t.Fatal(err)
 	}
