@@ -130,6 +130,9 @@ func TestArchiveThroughTheProgram(t *testing.T) {
 		}
 	}
 
+	if _, page := getPage(t, h.url+"/archive/daily/1999-01-01"); !strings.Contains(page, "Lettre introuvable") {
+		t.Errorf("a missing edition's page does not say so:\n%s", page)
+	}
 	feed := checkAtom(t, h.url+"/archive.atom?lang=fr")
 	if len(feed.Items) != 20 || !strings.HasSuffix(feed.Items[0].Link, "?lang=fr") {
 		t.Fatalf("feed: %d entries, first %+v", len(feed.Items), feed.Items[0])
