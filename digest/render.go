@@ -177,7 +177,7 @@ func (b *blocks) get(c *Composer, locale string, a store.Article) (templates.Dig
 	}
 	blk, err := c.Tpl.MailBlock("digest", "article", templates.DigestArticle{
 		Locale: locale, Accent: c.Accent, Title: a.Title, URL: a.URL, Summary: summaryText(a.Summary),
-		Countries: a.Countries, Published: a.PublishedAt.In(c.location()),
+		Countries: a.Countries, Published: a.PublishedAt.In(c.location()), Alert: a.Alert,
 	})
 	if err != nil || b == nil {
 		return blk, err

@@ -42,6 +42,8 @@ type ArticleInput struct {
 	Countries   []string  `json:"countries"`
 	Lang        string    `json:"lang"`         // a language tag (fr, en, fr-FR); empty: unknown
 	PublishedAt time.Time `json:"published_at"` // zero: the store uses the time it first sees the article
+	Alert       bool      `json:"alert"`        // breaking news; once an alert, an article stays one
+	Categories  []string  `json:"-"`            // a feed item's categories, read for countries and the alert marker; not stored
 }
 
 // Normalize checks the input and puts it in stored form, in place: the URL must
@@ -152,8 +154,8 @@ func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 		return false, false, nil
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, countries = ?, lang = ?,
-		published_at = ?, updated_at = ? WHERE id = ?`,
-		in.URL, in.Title, in.Summary, codes, in.Lang, published, now.UnixMilli(), id)
+		published_at = ?, updated_at = ?, alert = CASE WHEN ? = 1 THEN 1 ELSE alert END WHERE id = ?`,
+		in.URL, in.Title, in.Summary, codes, in.Lang, published, now.UnixMilli(), boolInt(in.Alert), id)
 	return false, err == nil, err
 }
 
@@ -166,10 +168,10 @@ func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 	}
 	feed := sql.NullInt64{Int64: feedID, Valid: feedID != 0}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles
-		(guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
+		(guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id, alert)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
 		in.GUID, in.URL, in.Title, in.Summary, joinCodes(in.Countries), in.Lang,
-		published.UnixMilli(), now.UnixMilli(), now.UnixMilli(), feed)
+		published.UnixMilli(), now.UnixMilli(), now.UnixMilli(), feed, boolInt(in.Alert))
 	if err != nil {
 		return false, err
 	}

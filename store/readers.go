@@ -149,3 +149,11 @@ func collectArticles(rows *sql.Rows, what string) ([]Article, error) {
 	}
 	return out, nil
 }
+
+// boolInt stores a flag as 0 or 1, the same on both backends.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -36,6 +36,7 @@ type DigestArticle struct {
 	Summary   string   // plain text: the templates escape it like any text
 	Countries []string // codes; none means regional news
 	Published time.Time
+	Alert     bool // breaking news, sent as an alert already to those who chose alerts
 }
 
 // DigestBlock is one article rendered in both parts.

@@ -85,8 +85,7 @@ var settings = []setting{
 	{"reconsent-after", "CARAVAN_RECONSENT_AFTER", "0", "ask subscribers with no confirmed activity this long (26280h: 3 years) to renew their consent, and remove those who do not answer within 30 days; 0 is off"},
 	{"log-level", "CARAVAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"archive", "CARAVAN_ARCHIVE", "8760h", "how long past editions stay public at /archive (and \"view in browser\" links work); off turns the archive off"},
-	{"alerts-per-day", "CARAVAN_ALERTS_PER_DAY", "3", "at most this many breaking-news alerts per reader per day"},
-	{"alert-categories", "CARAVAN_ALERT_CATEGORIES", "", "comma-separated feed categories that mark an article as breaking news (such as Alerte)"},
+	{"alert-categories", "CARAVAN_ALERT_CATEGORIES", "", "comma-separated feed categories that mark an article as breaking news (such as Alerte): digests and the archive flag it"},
 }
 
 // parseConfig reads the configuration flags (and any extra ones the command

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,10 +25,10 @@ func remindPending(ctx context.Context, p *parts) {
 	}
 }
 
-// readersConfig is the configuration of the readers' side: the archive and alerts.
+// readersConfig is the configuration of the readers' side: the archive and
+// the feed categories that mark breaking news.
 type readersConfig struct {
 	Archive         time.Duration // how long editions stay public; 0: the archive is off
-	AlertsPerDay    int
 	AlertCategories []string // feed categories that mark breaking news
 }
 
@@ -46,11 +45,6 @@ func resolveReaders(v func(string) string, errs []error) (readersConfig, []error
 		}
 		c.Archive = d
 	}
-	n, err := strconv.Atoi(v("alerts-per-day"))
-	if err != nil || n < 1 || n > 100 {
-		bad("alerts-per-day", errors.New("want a whole number from 1 to 100"))
-	}
-	c.AlertsPerDay = n
 	c.AlertCategories = list(v("alert-categories"))
 	return c, errs
 }
@@ -61,7 +55,6 @@ func (p *parts) composeReaders() {
 		p.compose.ArchiveURL = p.compose.BaseURL + "/archive"
 	}
 	p.compose.ViewTTL = p.cfg.Archive // 0 (off): digest.DefaultViewTTL
-	p.compose.AlertsPerDay = p.cfg.AlertsPerDay
 }
 
 // viewer shows digests in the browser; without the archive there is no

@@ -87,7 +87,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		wg.Go(func() { bounces.Run(workCtx) })
 	}
 	if len(cfg.Feeds) > 0 {
-		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
+		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log, feeds.WithAlertCategories(cfg.AlertCategories))
 		wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
 	}
 

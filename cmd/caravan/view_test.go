@@ -40,7 +40,7 @@ func TestViewInBrowserFromARealDigest(t *testing.T) {
 	walkConfirm(t, h.url, raw)
 	time.Sleep(5 * time.Millisecond) // the articles arrive after the confirmation
 	h.admin(t, "POST", "/api/admin/articles", `[
-		{"guid": "kg-v", "url": "https://news.example.org/kg-v", "title": "Le lac Issyk-Koul attend les touristes", "countries": ["kg"]},
+		{"guid": "kg-v", "url": "https://news.example.org/kg-v", "title": "Le lac Issyk-Koul attend les touristes", "countries": ["kg"], "alert": true},
 		{"guid": "tj-v", "url": "https://news.example.org/tj-v", "title": "Douchanbé construit un barrage", "countries": ["tj"]}]`, nil)
 	time.Sleep(5 * time.Millisecond)
 	h.sendDaily(t)
@@ -48,6 +48,9 @@ func TestViewInBrowserFromARealDigest(t *testing.T) {
 	link := viewLink.FindString(text)
 	if link == "" || !strings.Contains(htmlPart, "Voir dans le navigateur") || !strings.Contains(htmlPart, link) {
 		t.Fatalf("no view link in the digest:\n%s", text)
+	}
+	if !strings.Contains(text, "Alerte · Kirghizistan") { // breaking news is marked as such in the digest
+		t.Errorf("the alert is not marked in the digest:\n%s", text)
 	}
 	if !regexp.MustCompile(`Archives.{1,3}: https?://\S+/archive\r?\n`).MatchString(text) {
 		t.Errorf("the digest's footer does not link the archive:\n%s", text)
@@ -78,7 +81,8 @@ func TestViewInBrowserFromARealDigest(t *testing.T) {
 		t.Fatalf("erase: %d", code)
 	}
 	code, page = view()
-	if code != 200 || !strings.Contains(page, "édition publique") || !strings.Contains(page, "Douchanbé construit un barrage") {
+	if code != 200 || !strings.Contains(page, "édition publique") || !strings.Contains(page, "Douchanbé construit un barrage") ||
+		!strings.Contains(page, `class="alert"`) {
 		t.Fatalf("view after erasure: %d\n%s", code, page)
 	}
 }
