@@ -29,7 +29,7 @@ func remindPending(ctx context.Context, p *parts) {
 // the feed categories that mark breaking news.
 type readersConfig struct {
 	Archive         time.Duration // how long editions stay public; 0: the archive is off
-	AlertCategories []string // feed categories that mark breaking news
+	AlertCategories []string      // feed categories that mark breaking news
 }
 
 // resolveReaders reads the readers' settings, adding what is wrong to errs.
