@@ -26,7 +26,7 @@ type config struct {
 	Addr, BaseURL, Database            string
 	SMTPURL, Outbox, From              string
 	AdminToken, Secret                 string
-	Feeds                              []string
+	Feeds                              []feedEntry
 	FeedInterval                       time.Duration
 	DailyAt, WeeklyAt                  string
 	Timezone                           *time.Location
@@ -150,7 +150,7 @@ func resolve(v func(string) string) (*config, error) {
 	c := &config{
 		Addr: v("addr"), BaseURL: strings.TrimSuffix(v("base-url"), "/"), Database: v("database"),
 		SMTPURL: v("smtp-url"), Outbox: v("outbox"), From: v("from"), AdminToken: v("admin-token"), Secret: v("secret"),
-		Feeds: list(v("feeds")), DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
+		DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
@@ -159,6 +159,11 @@ func resolve(v func(string) string) (*config, error) {
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", optName(name), err)) }
 	var err error
+	var feedErrs []error
+	c.Feeds, feedErrs = parseFeeds(v("feeds"))
+	for _, err := range feedErrs {
+		bad("feeds", err)
+	}
 	if c.Timezone, err = time.LoadLocation(v("timezone")); err != nil {
 		bad("timezone", err)
 	}
