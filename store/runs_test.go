@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 )
 
 var slot7 = time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
@@ -84,6 +85,7 @@ func TestRecordDeliveries(t *testing.T) {
 	empty := activeSub(t, s, "empty@example.org", "daily")
 	temp := activeSub(t, s, "temp@example.org", "daily")
 	perm := activeSub(t, s, "perm@example.org", "daily")
+	policy := activeSub(t, s, "policy@example.org", "daily")
 	c.Add(time.Hour)
 	run, _, _ := s.StartRun(ctx, "daily", slot7, "a", time.Minute)
 	c.Add(time.Minute)
@@ -92,13 +94,14 @@ func TestRecordDeliveries(t *testing.T) {
 		{SubscriberID: sent.ID, Status: store.DeliverySent, MessageID: "m1@x", Articles: 3, Attempts: 1},
 		{SubscriberID: empty.ID, Status: store.DeliveryEmpty},
 		{SubscriberID: temp.ID, Status: store.DeliveryFailedTemp, Attempts: 3, Error: "451 try later"},
-		{SubscriberID: perm.ID, Status: store.DeliveryFailedPerm, Attempts: 1, Error: "550 no such user"},
+		{SubscriberID: perm.ID, Status: store.DeliveryFailedPerm, Attempts: 1, Error: "550 5.1.1 no such user", Bounce: true},
+		{SubscriberID: policy.ID, Status: store.DeliveryFailedPerm, Attempts: 1, Error: "554 5.7.1 relay access denied"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.DigestRun(ctx, run.ID)
-	want := store.RunCounts{Selected: 4, Sent: 1, SkippedEmpty: 1, FailedTemp: 1, FailedPerm: 1}
+	want := store.RunCounts{Selected: 5, Sent: 1, SkippedEmpty: 1, FailedTemp: 1, FailedPerm: 2}
 	if got.RunCounts != want {
 		t.Fatalf("counts = %+v, want %+v", got.RunCounts, want)
 	}
@@ -116,6 +119,12 @@ func TestRecordDeliveries(t *testing.T) {
 	if sup, _ := s.IsSuppressed(ctx, "PERM@example.org"); !sup {
 		t.Error("bounced address not suppressed")
 	}
+	if sub, _ := s.Subscriber(ctx, policy.ID); sub.Status != store.StatusActive {
+		t.Errorf("a policy refusal: status %s, want active", sub.Status)
+	}
+	if sup, _ := s.IsSuppressed(ctx, "policy@example.org"); sup {
+		t.Error("a policy refusal suppressed the address")
+	}
 
 	// The temporary failure succeeds on retry; a second word on a final outcome is ignored.
 	err = s.RecordDeliveries(ctx, run.ID, []store.Delivery{
@@ -126,7 +135,7 @@ func TestRecordDeliveries(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ = s.DigestRun(ctx, run.ID)
-	want = store.RunCounts{Selected: 4, Sent: 2, SkippedEmpty: 1, FailedPerm: 1}
+	want = store.RunCounts{Selected: 5, Sent: 2, SkippedEmpty: 1, FailedPerm: 2}
 	if got.RunCounts != want {
 		t.Fatalf("after retry counts = %+v, want %+v", got.RunCounts, want)
 	}
@@ -224,4 +233,43 @@ func activeSub(t *testing.T, s *store.Store, email, frequency string, countries 
 		t.Fatal(err)
 	}
 	return sub
+}
+
+// Mailable clears only readers still there, active, and not suppressed: one
+// left, one erased, one bounced, and one whose address is suppressed while
+// its row still says active are all refused.
+func TestMailable(t *testing.T) {
+	s, dsn := storetest.OpenDSN(t)
+	ctx := context.Background()
+	ok := activeSub(t, s, "ok@example.org", "daily")
+	left := activeSub(t, s, "left@example.org", "daily")
+	erased := activeSub(t, s, "erased@example.org", "daily")
+	bounced := activeSub(t, s, "bounced@example.org", "weekly")
+	suppressed := activeSub(t, s, "suppressed@example.org", "daily")
+	if _, _, err := s.Unsubscribe(ctx, left.ID, store.ChannelLink); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Erase(ctx, erased.Email); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{bounced.Email, suppressed.Email} {
+		if _, err := s.Bounce(ctx, e, store.BounceHard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := storetest.DB(t, dsn).Exec(`UPDATE subscribers SET status = 'active' WHERE id = ?`, suppressed.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Mailable(ctx, []int64{ok.ID, left.ID, erased.ID, bounced.ID, suppressed.ID, 999999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{left.ID, erased.ID, bounced.ID, suppressed.ID, 999999} {
+		if got[id] {
+			t.Errorf("subscriber %d may be mailed: %v", id, got)
+		}
+	}
+	if !got[ok.ID] {
+		t.Errorf("the active reader may not be mailed: %v", got)
+	}
 }
