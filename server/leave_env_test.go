@@ -50,6 +50,12 @@ func newLeaveEnv(t *testing.T) *leaveEnv {
 // newLeaveEnvAt is newLeaveEnv with the public URL baseURL.
 func newLeaveEnvAt(t *testing.T, baseURL string) *leaveEnv {
 	t.Helper()
+	return newLeaveEnvWith(t, baseURL, server.Relays{})
+}
+
+// newLeaveEnvWith is newLeaveEnvAt with the relays' webhooks set up.
+func newLeaveEnvWith(t *testing.T, baseURL string, relays server.Relays) *leaveEnv {
+	t.Helper()
 	c := storetest.NewClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	st := storetest.Open(t, store.WithClock(c.Now))
 	tpl, err := templates.Load()
@@ -65,7 +71,7 @@ func newLeaveEnvAt(t *testing.T, baseURL string) *leaveEnv {
 		t.Fatal(err)
 	}
 	e, err := server.New(cfg, server.Deps{Log: log, Store: st, Pages: tpl, Links: links, Admin: testKey(adminToken),
-		Metrics: server.NewMetrics(st, log), Viewer: &digest.Viewer{Store: st, Compose: compose}})
+		Metrics: server.NewMetrics(st, log), Viewer: &digest.Viewer{Store: st, Compose: compose}, Relays: relays})
 	if err != nil {
 		t.Fatal(err)
 	}

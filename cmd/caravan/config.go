@@ -18,6 +18,7 @@ import (
 
 	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/mailer/bounce"
+	"github.com/caravan-news/caravan/mailer/webhook"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -36,6 +37,8 @@ type config struct {
 	DKIMKey, DKIMSelector, DKIMDomain  string
 	FeedbackID, ReturnPath             string
 	BounceMailbox                      string
+	MailgunKey, SendGridKey            string
+	WebhookURL, WebhookSecret          string
 	BouncePoll                         time.Duration
 	SiteName, SiteURL, Accent, LogoURL string
 	PurgeAfter                         time.Duration
@@ -76,6 +79,10 @@ var settings = []setting{
 	{"feedback-id", "CARAVAN_FEEDBACK_ID", "", "sender id of the Feedback-ID header (signed by DKIM) for mailbox providers' feedback loops; empty: no header"},
 	{"return-path", "CARAVAN_RETURN_PATH", "", "envelope sender for VERP, e.g. bounces@example.org: each mail goes out as bounces+<signed id>@example.org"},
 	{"bounce-mailbox", "CARAVAN_BOUNCE_MAILBOX", "", "imaps://user:pass@host:993/INBOX polled for bounce reports (RFC 3464) and complaints (RFC 5965)"},
+	{"mailgun-signing-key", "CARAVAN_MAILGUN_SIGNING_KEY", "", "Mailgun's HTTP webhook signing key, for POST /api/admin/bounces/mailgun"},
+	{"sendgrid-public-key", "CARAVAN_SENDGRID_PUBLIC_KEY", "", "SendGrid's Signed Event Webhook verification key (base64), for POST /api/admin/bounces/sendgrid"},
+	{"webhook-url", "CARAVAN_WEBHOOK_URL", "", "where subscriber events are POSTed (Standard Webhooks); empty: none are queued"},
+	{"webhook-secret", "CARAVAN_WEBHOOK_SECRET", "", "key of the webhook signatures: whsec_<base64>, or at least 24 characters"},
 	{"bounce-poll", "CARAVAN_BOUNCE_POLL", "5m", "how often the bounce mailbox is polled"},
 	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages, in e-mails and their subjects, and the sender's name unless --from gives one"},
 	{"site-url", "CARAVAN_SITE_URL", "", "the news site's home page, where a digest's \"and N more\" link leads (unset: the newest article's site)"},
@@ -154,6 +161,8 @@ func resolve(v func(string) string) (*config, error) {
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
+		MailgunKey: v("mailgun-signing-key"), SendGridKey: v("sendgrid-public-key"),
+		WebhookURL: v("webhook-url"), WebhookSecret: v("webhook-secret"),
 		SiteName: v("site-name"), SiteURL: v("site-url"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
@@ -226,6 +235,19 @@ func resolve(v func(string) string) (*config, error) {
 	if c.BounceMailbox != "" {
 		if _, err := bounce.ParseMailbox(c.BounceMailbox); err != nil {
 			bad("bounce-mailbox", err)
+		}
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("webhook-url", errors.New("want an absolute http(s) URL such as https://crm.example.org/hooks/caravan"))
+		}
+		if _, err := webhook.ParseSecret(c.WebhookSecret); err != nil {
+			bad("webhook-secret", err)
+		}
+	}
+	if c.SendGridKey != "" {
+		if _, err := bounce.ParseSendGridKey(c.SendGridKey); err != nil {
+			bad("sendgrid-public-key", err)
 		}
 	}
 	if !validFeedbackID(c.FeedbackID) {

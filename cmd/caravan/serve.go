@@ -45,6 +45,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	relays, err := p.relays()
+	if err != nil {
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	digests := digest.NewLauncher(workCtx, p.digestWorker(), p.schedule())
@@ -57,7 +61,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
 			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone},
-			Archive: p.archive(), Viewer: p.viewer()})
+			Archive: p.archive(), Viewer: p.viewer(), Relays: relays})
 	if err != nil {
 		return err
 	}
@@ -83,8 +87,17 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		Limiter: p.pace}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
+	wg.Go(func() { complaintLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
+	}
+	webhooks := "off"
+	if hooks := p.webhookSender(); hooks != nil {
+		webhooks = "on"
+		wg.Go(func() { hooks.Run(workCtx) })
+	}
+	if err := p.store.SetSetting(ctx, store.SettingWebhooks, webhooks); err != nil {
+		return err
 	}
 	if bounces != nil {
 		wg.Go(func() { bounces.Run(workCtx) })
