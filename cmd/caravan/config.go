@@ -45,6 +45,7 @@ type config struct {
 	ReconsentAfter                     time.Duration // 0: the re-consent cycle is off
 	DigestLease                        time.Duration
 	LogLevel                           slog.Level
+	readersConfig
 }
 
 // setting is one configuration knob: a flag, its variable and its default.
@@ -90,6 +91,8 @@ var settings = []setting{
 	{"purge-pending-after", "CARAVAN_PURGE_PENDING_AFTER", "720h", "delete sign-ups left unconfirmed this long"},
 	{"reconsent-after", "CARAVAN_RECONSENT_AFTER", "0", "ask subscribers with no confirmed activity this long (26280h: 3 years) to renew their consent, and remove those who do not answer within 30 days; 0 is off"},
 	{"log-level", "CARAVAN_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"archive", "CARAVAN_ARCHIVE", "8760h", "how long past editions stay public at /archive (and \"view in browser\" links work); off turns the archive off"},
+	{"alert-categories", "CARAVAN_ALERT_CATEGORIES", "", "comma-separated feed categories that mark an article as breaking news (such as Alerte): digests and the archive flag it"},
 }
 
 // parseConfig reads the configuration flags (and any extra ones the command
@@ -194,6 +197,7 @@ func resolve(v func(string) string) (*config, error) {
 	if c.ReconsentAfter, err = time.ParseDuration(v("reconsent-after")); err != nil || (c.ReconsentAfter != 0 && c.ReconsentAfter < 24*time.Hour) {
 		bad("reconsent-after", errors.New("want 0 (off) or a duration of at least 24h, such as 26280h (3 years)"))
 	}
+	c.readersConfig, errs = resolveReaders(v, errs)
 	if err := c.LogLevel.UnmarshalText([]byte(v("log-level"))); err != nil {
 		bad("log-level", err)
 	}

@@ -58,12 +58,12 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 
 	// Started even with no feeds: it retires the feeds no longer configured.
-	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log)
+	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log, feeds.WithAlertCategories(cfg.AlertCategories))
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: p.site(), AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
 			Metrics: server.NewMetrics(p.store, log), Desk: p.desk(poller, len(cfg.Feeds) > 0),
-			Relays: relays})
+			Archive: p.archive(), Viewer: p.viewer(), Relays: relays})
 	if err != nil {
 		return err
 	}
