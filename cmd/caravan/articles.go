@@ -26,7 +26,7 @@ func cmdFeedsPoll(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := feeds.NewPoller(st, cfg.Feeds, nil, log).PollAll(ctx)
+	sum, err := feeds.NewPoller(st, cfg.Feeds, nil, log, feeds.WithLanguages(cfg.FeedLangs)).PollAll(ctx)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,8 @@ type config struct {
 	Addr, BaseURL, Database            string
 	SMTPURL, Outbox, From              string
 	AdminToken, Secret                 string
-	Feeds                              []string
+	Feeds                              []string          // URLs
+	FeedLangs                          map[string]string // feed URL → the language given to it
 	FeedInterval                       time.Duration
 	DailyAt, WeeklyAt                  string
 	Timezone                           *time.Location
@@ -58,7 +59,7 @@ var settings = []setting{
 	{"from", "CARAVAN_FROM", "newsletter@localhost", "sender address, with a display name (Name <addr>) or without one: the site name is shown then"},
 	{"admin-token", "CARAVAN_ADMIN_TOKEN", "", "bearer token for /api/admin/*, 32 characters or more (unset: generated and printed once; caravan admin token issues a new one)"},
 	{"secret", "CARAVAN_SECRET", "", "key for signed links, 32 characters or more (unset: generated once and kept in the database)"},
-	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles"},
+	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles; lang=URL (fr=https://…) says the language of a feed's articles, else the feed's <language> does"},
 	{"feed-interval", "CARAVAN_FEED_INTERVAL", "15m", "how often feeds are polled"},
 	{"daily-at", "CARAVAN_DAILY_AT", "0 7 * * *", "cron spec of the daily digest"},
 	{"weekly-at", "CARAVAN_WEEKLY_AT", "0 7 * * 1", "cron spec of the weekly digest"},
@@ -147,7 +148,7 @@ func resolve(v func(string) string) (*config, error) {
 	c := &config{
 		Addr: v("addr"), BaseURL: strings.TrimSuffix(v("base-url"), "/"), Database: v("database"),
 		SMTPURL: v("smtp-url"), Outbox: v("outbox"), From: v("from"), AdminToken: v("admin-token"), Secret: v("secret"),
-		Feeds: list(v("feeds")), DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
+		DailyAt: v("daily-at"), WeeklyAt: v("weekly-at"),
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
@@ -156,6 +157,9 @@ func resolve(v func(string) string) (*config, error) {
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", optName(name), err)) }
 	var err error
+	if c.Feeds, c.FeedLangs, err = feedLanguages(list(v("feeds"))); err != nil {
+		bad("feeds", err)
+	}
 	if c.Timezone, err = time.LoadLocation(v("timezone")); err != nil {
 		bad("timezone", err)
 	}

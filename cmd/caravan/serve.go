@@ -86,7 +86,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		wg.Go(func() { bounces.Run(workCtx) })
 	}
 	if len(cfg.Feeds) > 0 {
-		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log)
+		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log, feeds.WithLanguages(cfg.FeedLangs))
 		wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
 	}
 
