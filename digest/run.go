@@ -32,7 +32,7 @@ type RunStore interface {
 
 // Worker runs digests: for every subscriber a run owes a digest, it picks the
 // new articles, renders the mail and hands it to the mailer, on Workers
-// goroutines under a Rate ceiling, and records each outcome in the ledger.
+// goroutines under the relay's rate ceiling, and records each outcome in the ledger.
 //
 // Exactly once: a subscriber is recorded sent only after the SMTP server
 // accepted their digest, and a resumed run skips everyone recorded. The one
@@ -45,8 +45,10 @@ type Worker struct {
 	Store   RunStore
 	Sender  mailer.Sender
 	Compose *Composer
-	Workers int     // messages in flight at once (default mailer.DefaultWorkers); match the mailer's connections
-	Rate    float64 // messages per second, at most; 0 means no ceiling
+	Workers int // messages in flight at once (default mailer.DefaultWorkers); match the mailer's connections
+	// Limiter is the relay's send-rate ceiling (mailer.NewLimiter), shared by
+	// every run of the process and the outbox; nil means no ceiling.
+	Limiter *rate.Limiter
 	Log     *slog.Logger
 	// Shared, when set, sends each run together with the other processes on
 	// the same database, through it (PostgreSQL: see shared.go). Unset, one
@@ -199,20 +201,19 @@ func (w *Worker) beat(ctx context.Context, h hold, f *fence, stop context.Cancel
 	}
 }
 
+// limiter is the send-rate ceiling of every run of w.
+func (w *Worker) limiter() *rate.Limiter {
+	if w.Limiter == nil {
+		return rate.NewLimiter(rate.Inf, 1)
+	}
+	return w.Limiter
+}
+
 func (w *Worker) logger() *slog.Logger {
 	if w.Log == nil {
 		return slog.New(slog.DiscardHandler)
 	}
 	return w.Log
-}
-
-// limiter is the send-rate ceiling of a run.
-func (w *Worker) limiter() *rate.Limiter {
-	limit := rate.Inf
-	if w.Rate > 0 {
-		limit = rate.Limit(w.Rate)
-	}
-	return rate.NewLimiter(limit, 1)
 }
 
 // job is one digest to send.

@@ -2,10 +2,8 @@ package digest
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/caravan-news/caravan/store"
@@ -22,15 +20,11 @@ func (s Schedule) Next(frequency string, now time.Time) (time.Time, error) {
 	if err != nil || spec == "" {
 		return time.Time{}, err
 	}
-	sched, err := cron.ParseStandard(spec)
+	sched, err := s.Cron(frequency) // the slots Slot names, daylight saving included
 	if err != nil {
-		return time.Time{}, fmt.Errorf("cron spec %q: %w", spec, err)
+		return time.Time{}, err
 	}
-	loc := s.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	return sched.Next(now.In(loc)), nil
+	return sched.Next(now), nil
 }
 
 // Welcome builds the mail a reader gets right after confirming: what they

@@ -6,11 +6,13 @@ package feeds
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -28,6 +30,8 @@ type Store interface {
 	EnsureFeeds(ctx context.Context, urls []string) ([]store.Feed, error)
 	FeedPolled(ctx context.Context, id int64, etag, lastModified string, pollErr error, newArticles int) error
 	UpsertArticles(ctx context.Context, feedID int64, items []store.ArticleInput) (added, updated int, err error)
+	LeaseFeed(ctx context.Context, id int64, owner string, lease, fresh time.Duration) (bool, error)
+	ReleaseFeed(ctx context.Context, id int64, owner string) error
 }
 
 // Result is the outcome of polling one feed.
@@ -37,6 +41,7 @@ type Result struct {
 	Updated     int   // known articles whose title, summary, link or countries changed
 	Skipped     int   // items dropped as invalid (no link, no title...)
 	NotModified bool  // the server answered 304
+	Elsewhere   bool  // left alone: another instance polls it, or polled it within the interval
 	Err         error // nil when the poll succeeded
 }
 
@@ -50,6 +55,17 @@ func (s Summary) New() int {
 	n := 0
 	for _, r := range s.Feeds {
 		n += r.New
+	}
+	return n
+}
+
+// Elsewhere counts the feeds left to another instance.
+func (s Summary) Elsewhere() int {
+	n := 0
+	for _, r := range s.Feeds {
+		if r.Elsewhere {
+			n++
+		}
 	}
 	return n
 }
@@ -73,6 +89,8 @@ type Poller struct {
 	log      *slog.Logger
 	maxBytes int64
 	parallel int
+	owner    string            // this poller's name on the feeds it leases
+	lease    time.Duration     // how long one poll may hold its feed
 	langs    map[string]string // feed URL → the language of its articles, as configured
 }
 
@@ -97,8 +115,13 @@ func NewPoller(st Store, urls []string, client *http.Client, log *slog.Logger, o
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	host, _ := os.Hostname()
 	p := &Poller{st: st, urls: urls, client: withDefaults(client), log: log,
-		maxBytes: DefaultMaxBytes, parallel: DefaultParallel}
+		maxBytes: DefaultMaxBytes, parallel: DefaultParallel,
+		owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])}
+	// A poll is one request bounded by the client's timeout, then a parse and
+	// one transaction: a lease twice that long outlives any poll that is alive.
+	p.lease = 2*p.client.Timeout + time.Minute
 	for _, o := range opts {
 		o(p)
 	}
@@ -109,17 +132,24 @@ func NewPoller(st Store, urls []string, client *http.Client, log *slog.Logger, o
 	return p
 }
 
-// PollAll polls every feed once, a few at a time. A feed that fails, is slow or
+// PollAll polls every feed once, a few at a time, but those another instance
+// is polling at that moment (Result.Elsewhere). A feed that fails, is slow or
 // is too big only fails itself: its error is recorded on the feed and in its
 // Result, and the other feeds are polled as usual. The error is for what stops
-// the whole poll: the store cannot list the feeds, or ctx ends.
+// the whole poll: the store cannot list the feeds, or ctx ends. Feeds no
+// longer configured are retired first (see store.EnsureFeeds).
 func (p *Poller) PollAll(ctx context.Context) (Summary, error) {
-	if len(p.urls) == 0 {
-		return Summary{}, nil
-	}
+	return p.pollAll(ctx, 0)
+}
+
+// pollAll is PollAll leaving alone, too, the feeds polled less than fresh ago.
+func (p *Poller) pollAll(ctx context.Context, fresh time.Duration) (Summary, error) {
 	feeds, err := p.st.EnsureFeeds(ctx, p.urls)
 	if err != nil {
 		return Summary{}, fmt.Errorf("poll feeds: %w", err)
+	}
+	if len(feeds) == 0 {
+		return Summary{}, nil
 	}
 	sum := Summary{Feeds: make([]Result, len(feeds))}
 	sem := make(chan struct{}, p.parallel)
@@ -129,7 +159,7 @@ func (p *Poller) PollAll(ctx context.Context) (Summary, error) {
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
-				sum.Feeds[i] = p.poll(ctx, f)
+				sum.Feeds[i] = p.leaseAndPoll(ctx, f, fresh)
 			case <-ctx.Done():
 				sum.Feeds[i] = Result{URL: f.URL, Err: ctx.Err()}
 			}
@@ -143,12 +173,18 @@ func (p *Poller) PollAll(ctx context.Context) (Summary, error) {
 }
 
 // Run polls at once, then every interval, until ctx ends. Failures are logged,
-// never fatal: the next round tries again.
+// never fatal: the next round tries again. Several instances running it on one
+// database share the work: each round leaves alone the feeds another instance
+// polled within the last three quarters of an interval, so that each feed is
+// polled about once an interval, whoever does it.
 func (p *Poller) Run(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = DefaultInterval
 	}
 	if len(p.urls) == 0 {
+		if _, err := p.st.EnsureFeeds(ctx, nil); err != nil && ctx.Err() == nil {
+			p.log.Error("retire feeds", "error", err)
+		}
 		p.log.Info("no feeds configured; feed poller idle")
 		<-ctx.Done()
 		return
@@ -156,12 +192,13 @@ func (p *Poller) Run(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		if sum, err := p.PollAll(ctx); err != nil {
+		if sum, err := p.pollAll(ctx, interval*3/4); err != nil {
 			if ctx.Err() == nil {
 				p.log.Error("poll feeds", "error", err)
 			}
 		} else {
-			p.log.Info("feeds polled", "feeds", len(sum.Feeds), "new", sum.New(), "failed", sum.Failed())
+			p.log.Info("feeds polled", "feeds", len(sum.Feeds), "new", sum.New(), "failed", sum.Failed(),
+				"elsewhere", sum.Elsewhere())
 		}
 		select {
 		case <-ctx.Done():
@@ -169,6 +206,28 @@ func (p *Poller) Run(ctx context.Context, interval time.Duration) {
 		case <-tick.C:
 		}
 	}
+}
+
+// leaseAndPoll polls f if this poller gets its lease (see store.LeaseFeed),
+// and gives the lease back after.
+func (p *Poller) leaseAndPoll(ctx context.Context, f store.Feed, fresh time.Duration) Result {
+	ok, err := p.st.LeaseFeed(ctx, f.ID, p.owner, p.lease, fresh)
+	if err != nil {
+		return Result{URL: f.URL, Err: err}
+	}
+	if !ok {
+		p.log.Debug("feed left to another instance", "feed_url", redact(f.URL))
+		return Result{URL: f.URL, Elsewhere: true}
+	}
+	defer func() {
+		// Even when shutting down: another instance may then poll it at once.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := p.st.ReleaseFeed(rctx, f.ID, p.owner); err != nil {
+			p.log.Warn("feed lease not released", "feed_url", redact(f.URL), "error", err)
+		}
+	}()
+	return p.poll(ctx, f)
 }
 
 // poll polls one feed and records the outcome on it.

@@ -65,8 +65,13 @@ func newSMTP(cfg Config, tlsConf *tls.Config) (*SMTP, error) {
 // Send delivers m on an idle connection or a new one, waiting while Workers
 // connections are busy. ctx bounds the wait, the dial and the transaction. A
 // connection that fails is closed and dropped; if it was reused and the server had
-// closed it while idle, Send redials once.
+// closed it while idle, Send redials once. An error's text, which quotes the
+// relay, is valid UTF-8 on one line and bounded (see replyError).
 func (s *SMTP) Send(ctx context.Context, m *mail.Msg) error {
+	return cleanError(s.send(ctx, m))
+}
+
+func (s *SMTP) send(ctx context.Context, m *mail.Msg) error {
 	if m == nil {
 		return errors.New("smtp send: nil message")
 	}

@@ -51,3 +51,34 @@ func TestAdminArticles(t *testing.T) {
 		t.Fatalf("stored %d articles", len(list))
 	}
 }
+
+// TestAdminArticlesWithNUL: JSON may carry \u0000, which PostgreSQL refuses in
+// text (SQLSTATE 22021), and with it the whole batch. The articles are stored
+// without it, with the others of the batch.
+func TestAdminArticlesWithNUL(t *testing.T) {
+	env := newSignupEnv(t, server.Config{})
+	body := `[{"guid":"n\u00001","url":"https://news.example.org/n1","title":"Bich\u0000kek","summary":"a\u0000b"},
+		{"guid":"n2","url":"https://news.example.org/n2","title":"Tachkent"}]`
+	req, _ := http.NewRequest(http.MethodPost, env.srv.URL+"/api/admin/articles", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer admin-token")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res store.AddResult
+	json.NewDecoder(resp.Body).Decode(&res)
+	if resp.StatusCode != http.StatusOK || res.Added != 2 {
+		t.Fatalf("%d %+v", resp.StatusCode, res)
+	}
+	list, err := env.store.Articles(context.Background(), 10)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("stored %+v, %v", list, err)
+	}
+	for _, a := range list {
+		if strings.ContainsRune(a.GUID+a.Title+a.Summary, 0) || a.GUID == "n1" && (a.Title != "Bichkek" || a.Summary != "ab") {
+			t.Errorf("stored %+v", a)
+		}
+	}
+}

@@ -49,8 +49,8 @@ var (
 	descRuns          = desc("digest_runs_total", "Digest runs, by frequency and status.", "frequency", "status")
 	descRunDuration   = desc("digest_run_duration_seconds", "Duration of finished digest runs.", "frequency")
 	descFeedErrors    = desc("feed_poll_errors_total", "Feed polls that failed.")
-	descFeeds         = desc("feeds", "Feeds polled.")
-	descFeedsFailing  = desc("feeds_failing", "Feeds whose latest poll failed.")
+	descFeeds         = desc("feeds", "Feeds configured.")
+	descFeedsFailing  = desc("feeds_failing", "Feeds configured whose latest poll failed.")
 
 	allDescs = []*prometheus.Desc{descSignups, descConfirmations, descResubscribes, descImported, descUnsubscribes,
 		descBounces, descErasures, descReconsent, descSubscribers, descMessages, descQueued, descRuns, descRunDuration,

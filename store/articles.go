@@ -14,6 +14,10 @@ import (
 // MaxTitleLen is the longest article title accepted, in characters.
 const MaxTitleLen = 500
 
+// MaxGUIDLen is the longest article GUID accepted, in bytes: a GUID is a
+// unique key, and PostgreSQL refuses index entries much past 2,700 bytes.
+const MaxGUIDLen = 2000
+
 // DefaultArticlesLimit is how many articles Articles lists when asked for none or too many.
 const DefaultArticlesLimit = 100
 
@@ -45,8 +49,9 @@ type ArticleInput struct {
 
 // Normalize checks the input and puts it in stored form, in place: the URL must
 // be an absolute http(s) address, the title non-empty and at most MaxTitleLen
-// characters, the countries known codes. The GUID defaults to the URL. Errors
-// wrap ErrInvalid and name the field.
+// characters, the countries known codes. The GUID defaults to the URL. Text
+// comes out valid UTF-8 without NUL (see cleanText), whatever the feed or the
+// API client sent. Errors wrap ErrInvalid and name the field.
 func (in *ArticleInput) Normalize() error {
 	raw := strings.TrimSpace(in.URL)
 	u, err := url.Parse(raw)
@@ -55,22 +60,25 @@ func (in *ArticleInput) Normalize() error {
 	}
 	u.Host = strings.ToLower(u.Host)
 	in.URL = u.String()
-	in.Title = strings.Join(strings.Fields(strings.ToValidUTF8(in.Title, "")), " ")
+	in.Title = strings.Join(strings.Fields(cleanText(in.Title)), " ")
 	if in.Title == "" {
 		return fmt.Errorf("%w: title must not be empty", ErrInvalid)
 	}
 	if n := utf8.RuneCountInString(in.Title); n > MaxTitleLen {
 		return fmt.Errorf("%w: title is %d characters long, at most %d allowed", ErrInvalid, n, MaxTitleLen)
 	}
-	in.Summary = strings.TrimSpace(strings.ToValidUTF8(in.Summary, ""))
+	in.Summary = strings.TrimSpace(cleanText(in.Summary))
 	if in.Countries, err = NormalizeCountries(in.Countries); err != nil {
 		return fmt.Errorf("countries: %w", err)
 	}
 	if in.Lang, err = NormalizeLang(in.Lang); err != nil {
 		return err
 	}
-	if in.GUID = strings.TrimSpace(in.GUID); in.GUID == "" {
+	if in.GUID = strings.TrimSpace(cleanText(in.GUID)); in.GUID == "" {
 		in.GUID = in.URL
+	}
+	if len(in.GUID) > MaxGUIDLen {
+		return fmt.Errorf("%w: guid is %d bytes long, at most %d allowed", ErrInvalid, len(in.GUID), MaxGUIDLen)
 	}
 	return nil
 }
@@ -93,11 +101,17 @@ func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []Articl
 		if err := s.lockArrivals(ctx, tx); err != nil {
 			return err
 		}
-		// The clock is read inside the write transaction: a run's cutoff is too, so
-		// an article's arrival and a cutoff are ordered as their commits are, and
-		// no article can arrive "before" a cutoff yet be missing from that run.
-		// (On PostgreSQL, lockArrivals gives the order SQLite's one writer gives.)
-		now := s.now()
+		// Arrival is read inside the write transaction, and a run's cutoff is too:
+		// they are ordered as their commits are (on PostgreSQL, lockArrivals gives
+		// the order SQLite's one writer gives). A clock is not enough to order
+		// them: it may have stepped back (NTP), or the run's cutoff came from
+		// another instance whose clock runs ahead. So an article arrives after
+		// every cutoff already taken, whatever the clock says: a run that started
+		// before it cannot miss it, and the next run's window holds it.
+		now, err := arrivalTime(ctx, tx, s.now())
+		if err != nil {
+			return err
+		}
 		added, updated = 0, 0
 		for _, in := range norm {
 			isNew, changed, err := upsertArticle(ctx, tx, now, feedID, in)
@@ -116,6 +130,19 @@ func (s *Store) UpsertArticles(ctx context.Context, feedID int64, items []Articl
 		return 0, 0, fmt.Errorf("upsert articles: %w", err)
 	}
 	return added, updated, nil
+}
+
+// arrivalTime is when an article stored now arrives: now, or just after the
+// latest cutoff of any run when that is later.
+func arrivalTime(ctx context.Context, tx *sql.Tx, now time.Time) (time.Time, error) {
+	var latest int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cutoff), 0) FROM digest_runs`).Scan(&latest); err != nil {
+		return time.Time{}, fmt.Errorf("latest cutoff: %w", err)
+	}
+	if now.UnixMilli() <= latest {
+		return ms(latest + 1), nil
+	}
+	return now, nil
 }
 
 // upsertArticle inserts or updates one normalized article.

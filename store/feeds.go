@@ -29,12 +29,19 @@ func (f Feed) Failing() bool {
 	return !f.LastErrorAt.IsZero() && !f.LastErrorAt.Before(f.LastSuccessAt)
 }
 
+// maxValidatorLen is the longest ETag or Last-Modified kept; a longer one is
+// cut, which costs at worst a full fetch instead of a 304.
+const maxValidatorLen = 1000
+
 const feedColumns = `id, url, etag, last_modified, last_polled_at, last_success_at,
 	last_error_at, last_error, articles_seen`
 
-// EnsureFeeds records the configured feed URLs that are not yet known and returns
-// every one of them, in the order of urls, without duplicates. Blank entries are
-// ignored; a URL that is not absolute http(s) is an ErrInvalid.
+// EnsureFeeds makes urls the configured feeds: it records those not yet
+// known, brings back those retired earlier, retires every other feed, and
+// returns the configured ones in the order of urls, without duplicates. A
+// retired feed leaves Feeds and the metrics but keeps its row, so its articles
+// keep their feed and its history returns with it. Blank entries are ignored;
+// a URL that is not absolute http(s) is an ErrInvalid, and then nothing changes.
 func (s *Store) EnsureFeeds(ctx context.Context, urls []string) ([]Feed, error) {
 	var clean []string
 	for _, raw := range urls {
@@ -50,8 +57,12 @@ func (s *Store) EnsureFeeds(ctx context.Context, urls []string) ([]Feed, error) 
 	}
 	out := make([]Feed, 0, len(clean))
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := retireFeeds(ctx, tx, s.nowMS(), clean); err != nil {
+			return fmt.Errorf("retire feeds: %w", err)
+		}
 		for _, u := range clean {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO feeds (url) VALUES (?) ON CONFLICT (url) DO NOTHING`, u); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO feeds (url) VALUES (?)
+				ON CONFLICT (url) DO UPDATE SET retired_at = NULL`, u); err != nil {
 				return fmt.Errorf("feed %s: %w", u, err)
 			}
 			f, err := scanFeed(tx.QueryRowContext(ctx, `SELECT `+feedColumns+` FROM feeds WHERE url = ?`, u))
@@ -68,9 +79,23 @@ func (s *Store) EnsureFeeds(ctx context.Context, urls []string) ([]Feed, error) 
 	return out, nil
 }
 
-// Feeds lists every known feed, oldest first.
+// retireFeeds marks retired, at now, every configured feed whose URL is not in keep.
+func retireFeeds(ctx context.Context, tx *sql.Tx, now int64, keep []string) error {
+	q := `UPDATE feeds SET retired_at = ? WHERE retired_at IS NULL`
+	args := []any{now}
+	if len(keep) > 0 {
+		q += ` AND url NOT IN (` + placeholders(len(keep)) + `)`
+		for _, u := range keep {
+			args = append(args, u)
+		}
+	}
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// Feeds lists the configured feeds (see EnsureFeeds), oldest first.
 func (s *Store) Feeds(ctx context.Context) ([]Feed, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds ORDER BY id`)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds WHERE retired_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list feeds: %w", err)
 	}
@@ -101,11 +126,13 @@ func (s *Store) FeedPolled(ctx context.Context, id int64, etag, lastModified str
 		err error
 	)
 	if pollErr == nil {
+		// The validators are the feed server's headers: anything may be in them.
+		etag, lastModified = truncate(etag, maxValidatorLen), truncate(lastModified, maxValidatorLen)
 		res, err = s.w.ExecContext(ctx, `UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?,
 			last_success_at = ?, articles_seen = articles_seen + ? WHERE id = ?`,
 			etag, lastModified, now, now, newArticles, id)
 	} else {
-		msg := strings.ToValidUTF8(truncate(pollErr.Error(), 1000), "")
+		msg := truncate(pollErr.Error(), 1000)
 		res, err = s.w.ExecContext(ctx, `UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ?
 			WHERE id = ?`, now, msg, now, id)
 	}

@@ -14,8 +14,8 @@ type Metrics struct {
 	Outbox       map[string]map[string]int64 // one-off mails by kind, then status
 	Runs         []RunTotals                 // digest runs by frequency and status
 	RunDurations map[string][]float64        // seconds of each finished run, by frequency
-	Feeds        int64
-	FeedsFailing int64 // feeds whose latest poll failed
+	Feeds        int64                       // configured feeds: retired ones are not counted
+	FeedsFailing int64                       // configured feeds whose latest poll failed
 }
 
 // RunTotals adds up the digest runs of one frequency and status.
@@ -44,7 +44,7 @@ func (s *Store) Metrics(ctx context.Context) (Metrics, error) {
 		func() error {
 			return s.r.QueryRowContext(ctx, `SELECT count(*),
 				COALESCE(SUM(CASE WHEN last_error_at >= COALESCE(last_success_at, 0) THEN 1 ELSE 0 END), 0)
-				FROM feeds`).Scan(&m.Feeds, &m.FeedsFailing)
+				FROM feeds WHERE retired_at IS NULL`).Scan(&m.Feeds, &m.FeedsFailing)
 		},
 	}
 	for _, step := range steps {

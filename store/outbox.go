@@ -74,6 +74,22 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 	return out, nil
 }
 
+// ReleaseMail gives claimed messages back, unsent and due now: a sender that
+// stops (a shutdown) hands back what it claimed instead of leaving it leased.
+// The claim's attempt is not counted.
+func (s *Store) ReleaseMail(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := append([]any{s.nowMS()}, int64Args(ids)...)
+	_, err := s.w.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = attempts - 1
+		WHERE status = 'queued' AND attempts > 0 AND id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("release %d mails: %w", len(ids), err)
+	}
+	return nil
+}
+
 // MailSent records a delivered message.
 func (s *Store) MailSent(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
@@ -108,11 +124,4 @@ func (s *Store) QueuedMail(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count queued mail: %w", err)
 	}
 	return n, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

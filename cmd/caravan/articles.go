@@ -26,7 +26,7 @@ func cmdFeedsPoll(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := feeds.NewPoller(st, cfg.Feeds, nil, log, feeds.WithLanguages(cfg.FeedLangs)).PollAll(ctx)
+	sum, err := feeds.NewPoller(st, feedURLs(cfg.Feeds), nil, log, feeds.WithLanguages(feedLangs(cfg.Feeds))).PollAll(ctx)
 	if err != nil {
 		return err
 	}
@@ -34,6 +34,8 @@ func cmdFeedsPoll(ctx context.Context, env cmdEnv, args []string) error {
 		switch {
 		case r.Err != nil:
 			fmt.Fprintf(env.stdout, "%s: error: %v\n", r.URL, r.Err)
+		case r.Elsewhere:
+			fmt.Fprintf(env.stdout, "%s: being polled by another process, left to it\n", r.URL)
 		case r.NotModified:
 			fmt.Fprintf(env.stdout, "%s: not modified\n", r.URL)
 		default:

@@ -26,8 +26,7 @@ type config struct {
 	Addr, BaseURL, Database            string
 	SMTPURL, Outbox, From              string
 	AdminToken, Secret                 string
-	Feeds                              []string          // URLs
-	FeedLangs                          map[string]string // feed URL → the language given to it
+	Feeds                              []feedEntry
 	FeedInterval                       time.Duration
 	DailyAt, WeeklyAt                  string
 	Timezone                           *time.Location
@@ -157,7 +156,9 @@ func resolve(v func(string) string) (*config, error) {
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", optName(name), err)) }
 	var err error
-	if c.Feeds, c.FeedLangs, err = feedLanguages(list(v("feeds"))); err != nil {
+	var feedErrs []error
+	c.Feeds, feedErrs = parseFeeds(v("feeds"))
+	for _, err := range feedErrs {
 		bad("feeds", err)
 	}
 	if c.Timezone, err = time.LoadLocation(v("timezone")); err != nil {

@@ -16,7 +16,7 @@ import (
 // On PostgreSQL the processes on the database send each run together.
 func (p *parts) digestWorker() *digest.Worker {
 	w := &digest.Worker{Store: p.store, Sender: p.mail, Compose: p.compose, Workers: p.cfg.SendWorkers,
-		Rate: p.cfg.SendRate, Log: p.log, StaleAfter: p.cfg.DigestLease}
+		Limiter: p.pace, Log: p.log, StaleAfter: p.cfg.DigestLease}
 	if p.store.Postgres() {
 		w.Shared = p.store
 	}

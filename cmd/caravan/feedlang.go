@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/caravan-news/caravan/store"
@@ -16,24 +16,7 @@ func feedLang(entry string) (lang, url string, err error) {
 		return "", strings.TrimSpace(entry), nil // no prefix; an "=" in the URL's query is the URL's
 	}
 	if lang, err = store.NormalizeLang(prefix); err != nil || lang == "" {
-		return "", "", fmt.Errorf("%q: the language before \"=\" must be a code such as fr or en", entry)
+		return "", "", errors.New("the language before \"=\" must be a code such as fr or en, as in fr=https://example.org/feed/")
 	}
 	return lang, strings.TrimSpace(rest), nil
-}
-
-// feedLanguages splits the entries of CARAVAN_FEEDS into their URLs and the
-// languages given to some of them (URL → language).
-func feedLanguages(entries []string) (urls []string, langs map[string]string, err error) {
-	langs = map[string]string{}
-	for _, e := range entries {
-		lang, url, err := feedLang(e)
-		if err != nil {
-			return nil, nil, err
-		}
-		urls = append(urls, url)
-		if lang != "" {
-			langs[url] = lang
-		}
-	}
-	return urls, langs, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"golang.org/x/time/rate"
+
 	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/mailer"
 	"github.com/caravan-news/caravan/store"
@@ -21,6 +23,7 @@ type parts struct {
 	tpl     *templates.Set
 	links   *store.Signer
 	mail    mailer.Sender
+	pace    *rate.Limiter // the relay's send-rate ceiling, one for the whole process
 	compose *digest.Composer
 }
 
@@ -59,6 +62,7 @@ func (p *parts) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p.pace = mailer.NewLimiter(p.cfg.SendRate)
 	p.compose, err = digest.NewComposer(p.cfg.From, p.cfg.BaseURL, p.cfg.SiteName, p.cfg.Accent, p.cfg.Timezone, p.links, p.tpl)
 	if err != nil {
 		return fmt.Errorf("%s: %w", optName("from"), err)

@@ -35,13 +35,14 @@ type scheduler struct {
 func newScheduler(log *slog.Logger, sched digest.Schedule, digests *digest.Launcher, now func() time.Time) (*scheduler, error) {
 	s := &scheduler{cron: cron.New(cron.WithLocation(sched.Location)), log: log, sched: sched, digests: digests, now: now}
 	for _, f := range store.Frequencies {
-		spec, err := sched.Spec(f)
+		// The schedule of digest, not cron's own reading of the spec: one slot
+		// per wall-clock time, so daylight saving neither skips nor repeats one.
+		cs, err := sched.Cron(f)
 		if err != nil {
-			return nil, err
-		}
-		if _, err := s.cron.AddFunc(spec, func() { s.start(f) }); err != nil {
+			spec, _ := sched.Spec(f)
 			return nil, fmt.Errorf("--%s-at %q: %w", f, spec, err)
 		}
+		s.cron.Schedule(cs, cron.FuncJob(func() { s.start(f) }))
 	}
 	if _, err := s.cron.AddFunc(catchUpEvery, s.catchUp); err != nil {
 		return nil, err

@@ -63,20 +63,23 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err := p.store.SetSetting(ctx, baseURLKey, cfg.BaseURL); err != nil {
 		return err
 	}
+	// The socket is bound and nothing left can fail: the token goes out before
+	// the "listening" line, so that whoever waits for that line finds it too.
+	if err := announceAdminToken(ctx, cfg, p.store, env.stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(env.stdout, "Caravan listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
 	if derived {
 		fmt.Fprintf(env.stdout, "CARAVAN_BASE_URL is not set: links in e-mails use %s, derived from the listen address; "+
 			"set CARAVAN_BASE_URL to the address readers reach.\n", cfg.BaseURL)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "database", store.Redact(cfg.Database), "mail", mailTarget(cfg))
-	if err := announceAdminToken(ctx, cfg, p.store, env.stdout); err != nil {
-		return err
-	}
 
 	var wg sync.WaitGroup
 	wg.Go(func() { checkRelay(workCtx, p) })
 	wg.Go(func() { sched.run(workCtx) })
-	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log}
+	outbox := &digest.Outbox{Store: p.store, Sender: p.mail, Compose: p.compose, Schedule: p.schedule(), Log: log,
+		Limiter: p.pace}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
@@ -85,10 +88,9 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if bounces != nil {
 		wg.Go(func() { bounces.Run(workCtx) })
 	}
-	if len(cfg.Feeds) > 0 {
-		poller := feeds.NewPoller(p.store, cfg.Feeds, nil, log, feeds.WithLanguages(cfg.FeedLangs))
-		wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
-	}
+	// Started even with no feeds: it retires the feeds no longer configured.
+	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log, feeds.WithLanguages(feedLangs(cfg.Feeds)))
+	wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
 
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- e.Server.Serve(ln) }()
