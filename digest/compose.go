@@ -62,6 +62,17 @@ func (c *Composer) ConfirmURL(id int64) string {
 	return c.BaseURL + "/confirm/" + c.Links.Make(store.PurposeConfirm, id, ConfirmTTL)
 }
 
+// SignupURL is the double opt-in link of signup id.
+func (c *Composer) SignupURL(id int64) string {
+	return c.BaseURL + "/confirm/" + c.Links.Make(store.PurposeSignup, id, ConfirmTTL)
+}
+
+// signupRecipient is the subscriber a signup's mails address: the spelling
+// typed and the language chosen in that signup.
+func signupRecipient(p store.PendingSignup) store.Subscriber {
+	return store.Subscriber{ID: p.SubscriberID, Email: p.Email, Locale: p.Locale, Frequency: p.Frequency, Countries: p.Countries}
+}
+
 // UnsubscribeURL is the never-expiring one-click unsubscribe link of subscriber id.
 func (c *Composer) UnsubscribeURL(id int64) string {
 	return c.BaseURL + "/unsubscribe/" + c.Links.Make(store.PurposeUnsubscribe, id, 0)
@@ -144,8 +155,18 @@ type confirmMail struct {
 
 // Confirm builds the double opt-in mail for sub, in their language.
 func (c *Composer) Confirm(sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
+	return c.confirm(sub, c.ConfirmURL(sub.ID), now)
+}
+
+// ConfirmSignup builds the double opt-in mail of signup p: to the spelling
+// typed, in the language chosen, with a link that confirms that signup.
+func (c *Composer) ConfirmSignup(p store.PendingSignup, now time.Time) (*gomail.Msg, error) {
+	return c.confirm(signupRecipient(p), c.SignupURL(p.ID), now)
+}
+
+func (c *Composer) confirm(sub store.Subscriber, link string, now time.Time) (*gomail.Msg, error) {
 	data := confirmMail{Locale: sub.Locale, SiteName: c.SiteName, Logo: c.logo(), Accent: c.Accent,
-		ConfirmURL: c.ConfirmURL(sub.ID) + "?lang=" + sub.Locale}
+		ConfirmURL: link + "?lang=" + sub.Locale}
 	text, html, err := c.Tpl.Mail("confirm", data)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ type OutboxStore interface {
 	MailSent(ctx context.Context, id int64) error
 	MailFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error
 	Subscriber(ctx context.Context, id int64) (store.Subscriber, error)
+	Signup(ctx context.Context, id int64) (store.PendingSignup, error)
 	LatestArticles(ctx context.Context, limit int) ([]store.Article, error)
 	Now() time.Time
 }
@@ -156,6 +157,17 @@ func (o *Outbox) deliver(ctx context.Context, m store.OutboxMail) error {
 }
 
 func (o *Outbox) build(ctx context.Context, m store.OutboxMail) (*gomail.Msg, error) {
+	if m.SignupID != 0 && (m.Kind == store.MailConfirm || m.Kind == store.MailReminder) {
+		p, err := o.Store.Signup(ctx, m.SignupID)
+		switch {
+		case err != nil:
+			return nil, err
+		case m.Kind == store.MailConfirm:
+			return o.Compose.ConfirmSignup(p, o.Store.Now())
+		default:
+			return o.Compose.RemindSignup(p, o.Store.Now())
+		}
+	}
 	sub, err := o.Store.Subscriber(ctx, m.SubscriberID)
 	if err != nil {
 		return nil, err

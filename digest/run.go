@@ -55,6 +55,7 @@ type Worker struct {
 	// process owns a run and the others leave it alone.
 	Shared SharedStore
 
+	StopAfter  int           // permanent refusals in a row that stop the run (default DefaultStopAfter)
 	Tries      int           // attempts per message within a pass (default 3)
 	Backoff    time.Duration // wait after the first failed attempt, doubling after each (default 2s)
 	StaleAfter time.Duration // the lease: a run or claim whose holder is silent this long is taken over (default 2m)
@@ -139,7 +140,7 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	go func() { rec.loop(bg, results); close(recorded) }()
 
 	s := &sending{w: w, run: run, log: log, cache: newBodies(), limiter: w.limiter(), results: results,
-		fence: f, gate: &gate{mailable: w.Store.Mailable}}
+		fence: f, gate: &gate{mailable: w.Store.Mailable}, breaker: newBreaker(orDefault(w.StopAfter, DefaultStopAfter), stop)}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() { s.loop(take, jobs) })
@@ -153,6 +154,10 @@ func (w *Worker) Process(ctx context.Context, run store.Run) (RunResult, error) 
 	stopBeat()
 	<-beaten
 
+	if why := s.breaker.cause(); why != nil {
+		log.Error("digest run stopped before its end", "err", why)
+		perr = errors.Join(perr, why)
+	}
 	res := RunResult{Run: run, Started: true, This: rec.counts, Fenced: int(s.fenced.Load()), Duration: time.Since(began)}
 	lost := f.lostRun()
 	res.Complete = complete && perr == nil && s.skipped.Load() == 0 && rec.err == nil && lost == nil
@@ -279,6 +284,7 @@ type sending struct {
 	gate    *gate
 	skipped atomic.Int64 // jobs dropped unsent because ctx ended
 	fenced  atomic.Int64 // jobs dropped unsent because another process holds them now
+	breaker *breaker     // stops the run when the relay refuses everything
 }
 
 // orDefault returns v, or def when v is not positive.

@@ -59,6 +59,9 @@ func (s *sending) send(ctx context.Context, j job, msg *gomail.Msg) (d store.Del
 	d = store.Delivery{SubscriberID: j.sub.ID, Articles: j.sel.Total, MessageID: msg.GetMessageID()}
 	attempts, err := s.deliver(ctx, j.sub.ID, msg)
 	d.Attempts = attempts
+	if attempts > 0 && !errors.Is(err, errFenced) && !errors.Is(err, errWithheld) {
+		s.breaker.observe(err)
+	}
 	switch {
 	case errors.Is(err, errFenced):
 		s.fenced.Add(1)
@@ -72,9 +75,12 @@ func (s *sending) send(ctx context.Context, j job, msg *gomail.Msg) (d store.Del
 		return d, false
 	case err == nil:
 		d.Status = store.DeliverySent
+	case mailer.IsBounce(err):
+		d.Status, d.Error, d.Bounce = store.DeliveryFailedPerm, err.Error(), true
+		s.log.Info("digest refused for good: address bounced", "subscriber_id", j.sub.ID, "err", err)
 	case mailer.IsPermanent(err):
 		d.Status, d.Error = store.DeliveryFailedPerm, err.Error()
-		s.log.Info("digest refused for good: address bounced", "subscriber_id", j.sub.ID, "err", err)
+		s.log.Warn("digest refused for good, the address kept: not a mailbox error", "subscriber_id", j.sub.ID, "err", err)
 	default:
 		d.Status, d.Error = store.DeliveryFailedTemp, err.Error()
 		s.log.Warn("digest not delivered, left for a retry pass", "subscriber_id", j.sub.ID, "attempts", attempts, "err", err)

@@ -70,11 +70,20 @@ func (c *Composer) Welcome(sub store.Subscriber, articles []store.Article, next,
 
 // Reminder builds the one reminder of a signup left unconfirmed, with a fresh link.
 func (c *Composer) Reminder(sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
+	return c.reminder(sub, c.ConfirmURL(sub.ID), now)
+}
+
+// RemindSignup builds the one reminder of signup p, to the spelling typed.
+func (c *Composer) RemindSignup(p store.PendingSignup, now time.Time) (*gomail.Msg, error) {
+	return c.reminder(signupRecipient(p), c.SignupURL(p.ID), now)
+}
+
+func (c *Composer) reminder(sub store.Subscriber, link string, now time.Time) (*gomail.Msg, error) {
 	loc := sub.Locale
 	return c.notice(sub, "reminder", now, templates.NoticeMail{
 		Subject:    templates.T(loc, "mail.reminder.subject"),
 		Paragraphs: []string{templates.Tf(loc, "mail.reminder.body", c.SiteName)},
-		Button:     templates.T(loc, "mail.confirm.button"), ButtonURL: c.ConfirmURL(sub.ID) + "?lang=" + loc,
+		Button:     templates.T(loc, "mail.confirm.button"), ButtonURL: link + "?lang=" + loc,
 		Notes: []string{templates.T(loc, "mail.reminder.last")},
 	})
 }

@@ -87,18 +87,29 @@ func TestSMTPClassifiesRefusals(t *testing.T) {
 		name      string
 		rule      rule
 		permanent bool
+		failure   Failure
 	}{
 		{"451 try later", rule{rcptErr: &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
-			Message: "mailbox busy"}}, false},
+			Message: "mailbox busy"}}, false, FailTemporary},
 		{"550 no such user", rule{rcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
-			Message: "no such user"}}, true},
+			Message: "no such user"}}, true, FailMailbox},
+		{"550 mailbox disabled", rule{rcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 1},
+			Message: "mailbox disabled"}}, true, FailMailbox},
+		{"550 no such domain", rule{rcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 2},
+			Message: "bad destination system"}}, true, FailMailbox},
 		{"552 mailbox full", rule{rcptErr: &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2},
-			Message: "mailbox full"}}, true},
+			Message: "mailbox full"}}, true, FailMessage},
+		{"554 relay denied at RCPT", rule{rcptErr: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+			Message: "relay access denied"}}, true, FailMessage},
+		{"550 policy at RCPT", rule{rcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 26},
+			Message: "unauthenticated mail is prohibited"}}, true, FailMessage},
 		{"554 after DATA", rule{dataErr: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
-			Message: "rejected as spam"}}, true},
+			Message: "rejected as spam"}}, true, FailMessage},
+		{"552 too big after DATA", rule{dataErr: &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
+			Message: "message too big"}}, true, FailMessage},
 		{"452 after DATA", rule{dataErr: &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
-			Message: "out of disk"}}, false},
-		{"connection dropped", rule{drop: true}, false},
+			Message: "out of disk"}}, false, FailTemporary},
+		{"connection dropped", rule{drop: true}, false, FailTemporary},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,6 +127,12 @@ func TestSMTPClassifiesRefusals(t *testing.T) {
 			}
 			if got := IsPermanent(err); got != tc.permanent {
 				t.Errorf("IsPermanent(%v) = %v, want %v", err, got, tc.permanent)
+			}
+			if got := Classify(err); got != tc.failure {
+				t.Errorf("Classify(%v) = %v, want %v", err, got, tc.failure)
+			}
+			if IsBounce(err) != (tc.failure == FailMailbox) {
+				t.Errorf("IsBounce(%v) = %v", err, IsBounce(err))
 			}
 
 			// The failed connection is dropped; the next Send works on a new one.
@@ -167,8 +184,8 @@ func TestSMTPAuthOverPlainConnection(t *testing.T) {
 
 	wrong := newTestSMTP(t, Config{SMTPURL: withUser("wrong")}, nil)
 	err := wrong.Send(t.Context(), newTestMsg(t, "reader@example.net"))
-	if err == nil || IsPermanent(err) {
-		t.Fatalf("Send with a wrong password: %v, want a temporary error", err)
+	if err == nil || IsPermanent(err) || Classify(err) != FailAuth {
+		t.Fatalf("Send with a wrong password: %v, want an authentication failure, never a bounce", err)
 	}
 	eventually(t, "rejected connection to close", func() bool { _, open, _ := ts.stats(); return open == 1 })
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -98,5 +99,23 @@ func TestImportRefusals(t *testing.T) {
 	}
 	if page, _ := env.store.ListSubscribers(t.Context(), store.SubscriberFilter{}); len(page.Subscribers) != 0 {
 		t.Fatalf("stored %d", len(page.Subscribers))
+	}
+}
+
+// TestExportOverHTTPNeutralisesFormulasAndSaysStatus: the admin export
+// neutralises formula cells and, for everyone, adds a status column.
+func TestExportOverHTTPNeutralisesFormulasAndSaysStatus(t *testing.T) {
+	env := newLeaveEnv(t)
+	env.active(t, "=cmd|'/Ccalc'!A0@example.org")
+	left := env.active(t, "left@example.org")
+	env.store.Unsubscribe(context.Background(), left.ID, store.ChannelLink)
+	_, got := env.admin(t, "GET", "/api/admin/subscribers/export", "")
+	if got != "email,countries,frequency,locale\n'=cmd|'/Ccalc'!A0@example.org,,daily,en\n" {
+		t.Fatalf("export: %q", got)
+	}
+	_, got = env.admin(t, "GET", "/api/admin/subscribers/export?status=all", "")
+	if got != "email,countries,frequency,locale,status\n'=cmd|'/Ccalc'!A0@example.org,,daily,en,active\n"+
+		"left@example.org,,daily,en,unsubscribed\n" {
+		t.Fatalf("export of all: %q", got)
 	}
 }

@@ -19,6 +19,7 @@ type Store interface {
 	adminSubscribers
 	csvPorter
 	bouncer
+	suppressionKeeper
 	statsReader
 	manager
 	deskStore
@@ -29,6 +30,8 @@ type subscriber interface {
 }
 
 type confirmer interface {
+	ConfirmSignup(ctx context.Context, id int64, by store.Consent) (store.Subscriber, error)
+	ResendSignup(ctx context.Context, id int64) (bool, error)
 	Confirm(ctx context.Context, id int64) (store.Subscriber, error)
 	ResendConfirmation(ctx context.Context, id int64) (bool, error)
 }

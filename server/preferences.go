@@ -71,7 +71,8 @@ func handlePreferences(log *slog.Logger, st preferencer, links *store.Signer, p 
 			return p.render(c, http.StatusUnprocessableEntity, "preferences", loc, "prefs.title", form)
 		}
 		_, err = st.UpdatePreferences(c.Request().Context(), sub.ID,
-			store.Preferences{Countries: countries, Frequency: req.Frequency, Locale: req.Lang})
+			store.Preferences{Countries: countries, Frequency: req.Frequency, Locale: req.Lang,
+				By: store.Consent{Method: "link", IP: truncateIP(c.RealIP())}})
 		if err != nil {
 			return linkError(c, p, err)
 		}

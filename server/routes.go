@@ -20,20 +20,20 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	public := e.Group("", middleware.BodyLimit("64K"), crossOrigin(d.Log, cfg.AllowedOrigins))
 	limited := rateLimit(cfg.RateLimit)
 
-	public.GET("/", handleSignupPage(pages, cfg.AllowedOrigins))
-	public.GET("/embed", handleEmbed(pages, cfg.AllowedOrigins))
+	page(public, "/", handleSignupPage(pages, cfg.AllowedOrigins))
+	page(public, "/embed", handleEmbed(pages, cfg.AllowedOrigins))
 	public.POST("/subscribe", handleSubscribe(d.Log, d.Store, pages, cfg.AllowedOrigins), limited)
-	public.GET("/thanks", handleThanks(pages))
-	public.GET("/privacy", handlePrivacy(pages))
-	public.GET("/manage", handleManagePage(pages))
+	page(public, "/thanks", handleThanks(pages))
+	page(public, "/privacy", handlePrivacy(pages))
+	page(public, "/manage", handleManagePage(pages))
 	public.POST("/manage", handleManage(d.Log, d.Store, pages), limited)
 
-	public.GET("/confirm/:token", handleConfirmPage(d.Links, pages))
+	page(public, "/confirm/:token", handleConfirmPage(d.Links, pages))
 	public.POST("/confirm/:token", handleConfirm(d.Log, d.Store, d.Links, pages), limited)
 	public.POST("/confirm/:token/resend", handleResend(d.Store, d.Links, pages), limited)
 
-	public.GET("/unsubscribe/:token", handleUnsubscribePage(d.Store, d.Links, pages))
-	public.GET("/preferences/:token", handlePreferencesPage(d.Store, d.Links, pages))
+	page(public, "/unsubscribe/:token", handleUnsubscribePage(d.Store, d.Links, pages))
+	page(public, "/preferences/:token", handlePreferencesPage(d.Store, d.Links, pages))
 	public.POST("/preferences/:token", handlePreferences(d.Log, d.Store, d.Links, pages), limited)
 	public.POST("/preferences/:token/resubscribe", handleResubscribe(d.Log, d.Store, d.Links, pages), limited)
 	// One-click unsubscribe (RFC 8058): mail clients POST here cross-site, with no
@@ -52,6 +52,8 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	admin.GET("/subscribers/:email", handleGetSubscriber(d.Store))
 	admin.DELETE("/subscribers/:email", handleEraseSubscriber(d.Log, d.Store))
 	admin.POST("/bounces", handleBounce(d.Log, d.Store))
+	admin.GET("/suppressions", handleListSuppressions(d.Store))
+	admin.DELETE("/suppressions/:email", handleLiftSuppression(d.Log, d.Store))
 	admin.GET("/stats", handleStats(d.Store))
 	// A list to import is bigger than the group's body limit allows: same bearer check, its own limit.
 	e.POST("/api/admin/subscribers/import", handleImport(d.Log, d.Store), requireAdmin(d.Admin), middleware.BodyLimit("200M"))
@@ -73,4 +75,12 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 		e.GET("/metrics", echo.WrapHandler(d.Metrics))
 	}
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(templates.Static()))))
+}
+
+// page routes GET and HEAD of a public page to h. Monitors and link checkers
+// ask with HEAD; a page's GET changes nothing, and net/http sends no body in
+// answer to a HEAD, so the same handler answers both.
+func page(g *echo.Group, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	g.GET(path, h, m...)
+	g.HEAD(path, h, m...)
 }

@@ -112,7 +112,7 @@ func escapeLike(s string) string {
 func (s *Store) Erase(ctx context.Context, email string) (found bool, err error) {
 	key := EmailKey(email)
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.suppress(ctx, tx, key, "erased"); err != nil {
+		if err := s.suppress(ctx, tx, key, "erased", 0); err != nil {
 			return err
 		}
 		if err := s.hashAudit(ctx, tx, key); err != nil {

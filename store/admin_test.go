@@ -126,10 +126,27 @@ func TestRecordAndErase(t *testing.T) {
 	if hits != 0 {
 		t.Fatal("the address is stored in clear in the suppression list")
 	}
-	if res, _ := s.Subscribe(ctx, signup("gdpr@example.org")); res.Created || res.MailQueued {
-		t.Fatalf("erased address signed up again: %+v", res)
+	var history int
+	db.QueryRow(`SELECT count(*) FROM consent_events`).Scan(&history)
+	if history != 0 {
+		t.Fatalf("%d consent events left after erasure", history)
 	}
 	if found, err := s.Erase(ctx, "gdpr@example.org"); err != nil || found {
 		t.Fatalf("second erase: %v %v", found, err)
+	}
+	// Signing up again through the form asks the person: a confirmation mail;
+	// the address stays suppressed until they confirm, and then they are back.
+	res, _ := s.Subscribe(ctx, signup("gdpr@example.org"))
+	if !res.Created || !res.MailQueued {
+		t.Fatalf("erased address signed up again: %+v", res)
+	}
+	if ok, _ := s.IsSuppressed(ctx, "gdpr@example.org"); !ok {
+		t.Fatal("the signup lifted the suppression")
+	}
+	if back, err := s.ConfirmSignup(ctx, res.SignupID, store.Consent{Method: "link"}); err != nil || back.Status != store.StatusActive {
+		t.Fatalf("confirmed: %+v %v", back, err)
+	}
+	if ok, _ := s.IsSuppressed(ctx, "gdpr@example.org"); ok {
+		t.Fatal("still suppressed after the reader confirmed")
 	}
 }

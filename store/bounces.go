@@ -63,7 +63,7 @@ func (s *Store) Bounce(ctx context.Context, email, kind string) (BounceResult, e
 			}
 		}
 		res.Suppressed = true
-		if err := s.suppress(ctx, tx, key, "bounce-"+kind); err != nil {
+		if err := s.suppress(ctx, tx, key, "bounce-"+kind, id); err != nil {
 			return err
 		}
 		if !res.Known {
@@ -73,7 +73,7 @@ func (s *Store) Bounce(ctx context.Context, email, kind string) (BounceResult, e
 		if kind == BounceComplaint {
 			channel = ChannelComplaint
 		}
-		return markBounced(ctx, tx, now, id, channel, &res)
+		return s.markBounced(ctx, tx, now, id, channel, &res)
 	})
 	if err != nil {
 		return BounceResult{}, fmt.Errorf("bounce: %w", err)
@@ -83,8 +83,8 @@ func (s *Store) Bounce(ctx context.Context, email, kind string) (BounceResult, e
 
 // markBounced moves a subscriber to bounced whatever their status, counting it as
 // a departure by channel when they were still on the list.
-func markBounced(ctx context.Context, tx *sql.Tx, now time.Time, id int64, channel string, res *BounceResult) error {
-	left, err := leave(ctx, tx, now, id, StatusBounced, channel)
+func (s *Store) markBounced(ctx context.Context, tx *sql.Tx, now time.Time, id int64, channel string, res *BounceResult) error {
+	left, err := s.leave(ctx, tx, now, id, StatusBounced, channel)
 	if err != nil {
 		return err
 	}
@@ -93,6 +93,9 @@ func markBounced(ctx context.Context, tx *sql.Tx, now time.Time, id int64, chann
 			now.UnixMilli(), id)
 		if err != nil {
 			return fmt.Errorf("mark bounced: %w", err)
+		}
+		if err := recordEvent(ctx, tx, id, departure(now, StatusBounced, channel)); err != nil {
+			return err
 		}
 	}
 	res.Status = StatusBounced

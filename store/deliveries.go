@@ -11,7 +11,7 @@ const (
 	DeliverySent       = "sent"
 	DeliveryEmpty      = "empty"       // nothing new: no mail
 	DeliveryFailedTemp = "failed_temp" // retried by a resumed run, else left for the next one
-	DeliveryFailedPerm = "failed_perm" // the address bounced
+	DeliveryFailedPerm = "failed_perm" // refused for good: a bounce when Delivery.Bounce says so
 	DeliveryWithheld   = "withheld"    // not sent: the reader left, or the address was suppressed, during the run
 )
 
@@ -23,6 +23,7 @@ type Delivery struct {
 	Articles     int    // articles in the digest, including those counted in "and N more"
 	Attempts     int
 	Error        string // the last SMTP error, for failures
+	Bounce       bool   // failed_perm because the mailbox does not exist or is disabled: the address is suppressed
 }
 
 // DigestFrom is when the subscriber's next digest starts: articles that

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Reasons an address is refused. Each is an ErrInvalid, so the server answers 4xx,
@@ -29,8 +31,10 @@ var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transition
 
 // NormalizeEmail checks raw as one bare mailbox address and returns it in the
 // form Caravan stores and mails: surrounding spaces removed, the domain lower-cased
-// and converted to its ASCII (punycode) form, the local part as typed. The limits
-// are RFC 5321's: local part at most 64 octets, whole address at most 254.
+// and converted to its ASCII (punycode) form, the local part as typed but in
+// Unicode's composed form (NFC, as RFC 6532 asks), so that an "é" typed as one
+// character or as "e" and an accent is one address. The limits are RFC 5321's:
+// local part at most 64 octets, whole address at most 254.
 func NormalizeEmail(raw string) (string, error) {
 	addr := strings.TrimSpace(raw)
 	switch {
@@ -60,7 +64,7 @@ func NormalizeEmail(raw string) (string, error) {
 	if at < 0 {
 		return "", ErrEmailNoAt
 	}
-	local, domain := addr[:at], addr[at+1:]
+	local, domain := norm.NFC.String(addr[:at]), addr[at+1:]
 	if strings.Contains(local, "@") {
 		return "", ErrEmailSeveral
 	}
@@ -79,9 +83,50 @@ func NormalizeEmail(raw string) (string, error) {
 }
 
 // EmailKey is the case-insensitive identity of a normalized address: two
-// addresses with the same key are the same person.
+// addresses with the same key are the same person. It is Unicode's canonical
+// caseless match (full case folding between canonical decompositions), not
+// strings.ToLower, which leaves apart spellings that folding joins (a long s
+// "ſ" and "s", "ß" and "ss"). Joining them is safe because the key only names
+// the person: every confirmation mail goes to the spelling just typed, and the
+// address mailed afterwards is the one that confirmed.
 func EmailKey(normalized string) string {
-	return strings.ToLower(normalized)
+	ascii := true
+	for i := 0; i < len(normalized); i++ {
+		if normalized[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(normalized)
+	}
+	// A Caser keeps state: one per call, as they must not be shared between goroutines.
+	return norm.NFC.String(cases.Fold().String(norm.NFD.String(normalized)))
+}
+
+// BaseMailbox is the key of the mailbox an address delivers to once its tag is
+// taken off: "Ana+news@example.org" and "ana+x@example.org" both reach
+// "ana@example.org", so limits on mail sent to an address apply to the base.
+func BaseMailbox(normalized string) string {
+	key := EmailKey(normalized)
+	at := strings.LastIndexByte(key, '@')
+	if at < 0 {
+		return key
+	}
+	if plus := strings.IndexByte(key[:at], '+'); plus > 0 {
+		return key[:plus] + key[at:]
+	}
+	return key
+}
+
+// LocalPartRune tells whether r may appear in the local part of an address
+// NormalizeEmail accepts: RFC 5322 atext and dots, and UTF-8 letters, digits
+// and marks (RFC 6531). Log redaction masks every run of them before an @.
+func LocalPartRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == '.' || isAtext(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
 }
 
 // checkLocal accepts a dot-atom local part (RFC 5322 atext, and UTF-8 letters per RFC 6531).
@@ -96,13 +141,7 @@ func checkLocal(local string) error {
 		return ErrEmailLocal
 	}
 	for _, r := range local {
-		if r >= utf8.RuneSelf {
-			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) {
-				return ErrEmailLocal
-			}
-			continue
-		}
-		if !isAtext(byte(r)) && r != '.' {
+		if !LocalPartRune(r) {
 			return ErrEmailLocal
 		}
 	}

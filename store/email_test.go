@@ -19,6 +19,9 @@ func TestNormalizeEmail(t *testing.T) {
 		{"plus tag", "ana+news@example.org", "ana+news@example.org", nil},
 		{"idn domain", "ana@bücher.example", "ana@xn--bcher-kva.example", nil},
 		{"utf8 local", "айгерим@example.kz", "айгерим@example.kz", nil},
+		{"decomposed accent composed", "e\u0301lodie@example.fr", "\u00e9lodie@example.fr", nil},
+		{"kelvin sign is a K", "\u212aate@example.org", "Kate@example.org", nil},
+		{"backtick", "john`smith@example.org", "john`smith@example.org", nil},
 		{"empty", "  ", "", store.ErrEmailEmpty},
 		{"no at", "ana.example.org", "", store.ErrEmailNoAt},
 		{"two", "a@example.org,b@example.org", "", store.ErrEmailSeveral},
@@ -50,6 +53,33 @@ func TestNormalizeEmail(t *testing.T) {
 	}
 }
 
+func TestEmailKeyIsACanonicalCaselessMatch(t *testing.T) {
+	same := [][2]string{
+		{"Ana@example.org", "ana@example.org"},
+		{"\u00c9lodie@example.fr", "e\u0301lodie@example.fr"}, // composed capital, decomposed small
+		{"\u017fam@example.org", "sam@example.org"},           // long s folds to s; ToLower keeps it
+		{"STRASSE@example.de", "stra\u00dfe@example.de"},      // ß folds to ss
+		{"\u212aate@example.org", "kate@example.org"},         // Kelvin sign
+		{"АЙГЕРИМ@example.kz", "айгерим@example.kz"},
+	}
+	for _, p := range same {
+		a, errA := store.NormalizeEmail(p[0])
+		b, errB := store.NormalizeEmail(p[1])
+		if errA != nil || errB != nil || store.EmailKey(a) != store.EmailKey(b) {
+			t.Errorf("%q and %q: keys %q and %q (%v %v)", p[0], p[1], store.EmailKey(a), store.EmailKey(b), errA, errB)
+		}
+	}
+	if store.EmailKey("ana@example.org") == store.EmailKey("anna@example.org") {
+		t.Error("different addresses share a key")
+	}
+	for in, want := range map[string]string{"Victim+0@example.org": "victim@example.org", "victim@example.org": "victim@example.org",
+		"+x@example.org": "+x@example.org", "a+b+c@example.org": "a@example.org"} {
+		if got := store.BaseMailbox(in); got != want {
+			t.Errorf("BaseMailbox(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // FuzzNormalizeEmail checks that a normalized address is stable, within RFC 5321's
 // limits, and free of anything that could break a mail header.
 func FuzzNormalizeEmail(f *testing.F) {
@@ -64,6 +94,9 @@ func FuzzNormalizeEmail(f *testing.F) {
 		again, err := store.NormalizeEmail(out)
 		if err != nil || again != out {
 			t.Fatalf("%q normalizes to %q, then to %q (%v)", in, out, again, err)
+		}
+		if key := store.EmailKey(out); store.EmailKey(key) != key {
+			t.Fatalf("key of %q is %q, whose key is %q", out, key, store.EmailKey(key))
 		}
 		at := strings.LastIndexByte(out, '@')
 		if len(out) > 254 || at < 1 || at > 64 || strings.ContainsAny(out, "\r\n\x00<>, ") {

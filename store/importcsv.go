@@ -14,6 +14,10 @@ import (
 // CSVColumns are the columns of import and export files, in export order.
 var CSVColumns = []string{"email", "countries", "frequency", "locale"}
 
+// CSVStatusColumn is the column an export of everyone adds. The import reads
+// it only to skip the people it says left: a file never makes anyone active.
+const CSVStatusColumn = "status"
+
 // Reasons an import row is skipped, as they appear in the report.
 const (
 	SkipBadLine      = "bad_line"     // not a CSV row of the header's columns
@@ -59,7 +63,7 @@ func newCSVSource(r io.Reader) (*csvSource, error) {
 	cols := map[string]int{}
 	for i, name := range head {
 		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
-		if !slices.Contains(CSVColumns, name) {
+		if !slices.Contains(CSVColumns, name) && name != CSVStatusColumn {
 			return nil, fmt.Errorf("%w: unknown column %q in the header; the first line must be %s",
 				ErrInvalid, strings.ToValidUTF8(name, "?"), strings.Join(CSVColumns, ","))
 		}
@@ -112,7 +116,7 @@ func (c *csvSource) field(rec []string, name, def string) string {
 }
 
 func (c *csvSource) row(line int, rec []string) (importRow, *ImportProblem, error) {
-	raw := c.field(rec, "email", "")
+	raw := unneutralise(c.field(rec, "email", ""))
 	bad := func(reason string, err error) (importRow, *ImportProblem, error) {
 		msg := strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
 		return importRow{}, &ImportProblem{Line: line, Email: clipField(raw), Reason: reason, Message: msg}, nil
@@ -120,6 +124,12 @@ func (c *csvSource) row(line int, rec []string) (importRow, *ImportProblem, erro
 	email, err := NormalizeEmail(raw)
 	if err != nil {
 		return bad(SkipEmail, err)
+	}
+	switch strings.ToLower(c.field(rec, CSVStatusColumn, "")) {
+	case StatusUnsubscribed:
+		return bad(SkipUnsubscribed, fmt.Errorf("%w: the file says this person unsubscribed; an import never brings anyone back", ErrInvalid))
+	case StatusBounced:
+		return bad(SkipBounced, fmt.Errorf("%w: the file says this address bounced", ErrInvalid))
 	}
 	codes := strings.FieldsFunc(c.field(rec, "countries", ""), func(r rune) bool { return r == '|' || r == ',' || unicode.IsSpace(r) })
 	countries, err := NormalizeCountries(codes)

@@ -134,8 +134,16 @@ func (s *Store) importBatch(ctx context.Context, items []batchItem, opt ImportOp
 				return fmt.Errorf("line %d: %w", row.line, err)
 			}
 			if n > 0 {
-				skip(ImportProblem{Line: row.line, Email: row.email, Reason: SkipSuppressed,
-					Message: "the address was erased, bounced or asked never to be mailed; it is never imported"})
+				// Who left and is still on the list is told as such; the others are a hash only.
+				p, err := q.existingProblem(ctx, row, key, startID)
+				if errors.Is(err, sql.ErrNoRows) {
+					p, err = ImportProblem{Line: row.line, Email: row.email, Reason: SkipSuppressed,
+						Message: "the address was erased, bounced or asked never to be mailed; it is never imported"}, nil
+				}
+				if err != nil {
+					return fmt.Errorf("line %d: %w", row.line, err)
+				}
+				skip(p)
 				continue
 			}
 			var id int64
@@ -153,6 +161,9 @@ func (s *Store) importBatch(ctx context.Context, items []batchItem, opt ImportOp
 				return fmt.Errorf("line %d: %w", row.line, err)
 			}
 			imported++
+			if err := recordEvent(ctx, tx, id, ConsentEvent{Event: EventImport, At: now, Channel: method, Source: opt.Source}); err != nil {
+				return fmt.Errorf("line %d: %w", row.line, err)
+			}
 			if opt.Confirmed && opt.Welcome {
 				if err := queueMail(ctx, tx, now, MailWelcome, id); err != nil {
 					return fmt.Errorf("line %d: %w", row.line, err)
@@ -160,7 +171,7 @@ func (s *Store) importBatch(ctx context.Context, items []batchItem, opt ImportOp
 				welcomes++
 			}
 			if !opt.Confirmed {
-				queued, err := queueConfirm(ctx, tx, now, id)
+				queued, err := s.queueConfirm(ctx, tx, now, id, 0, row.email)
 				if err != nil {
 					return fmt.Errorf("line %d: %w", row.line, err)
 				}
@@ -202,7 +213,7 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 		}
 		return st
 	}
-	q.suppressed = prep(`SELECT count(*) FROM suppressions WHERE hash = ?`)
+	q.suppressed = prep(selectSuppressed)
 	q.insert = prep(`INSERT INTO subscribers (email, email_key, status, countries, frequency, locale, created_at,
 		updated_at, confirmed_at, digest_since, consent_at, consent_method, consent_source, last_activity_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email_key) DO NOTHING RETURNING id`)

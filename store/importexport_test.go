@@ -155,7 +155,7 @@ func TestImportNeverBringsBackWhoLeft(t *testing.T) {
 	if err != nil || rep.Imported != 0 {
 		t.Fatalf("import: %+v %v", rep, err)
 	}
-	if got := strings.Join(reasons, " "); got != "unsubscribed suppressed suppressed suppressed" {
+	if got := strings.Join(reasons, " "); got != "unsubscribed bounced suppressed suppressed" {
 		t.Fatalf("reasons: %s", got)
 	}
 	if got, _ := s.Subscriber(ctx, left.ID); got.Status != store.StatusUnsubscribed {

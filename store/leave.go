@@ -24,7 +24,7 @@ const (
 func (s *Store) Unsubscribe(ctx context.Context, id int64, channel string) (sub Subscriber, changed bool, err error) {
 	now := s.now()
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if changed, err = leave(ctx, tx, now, id, StatusUnsubscribed, channel); err != nil {
+		if changed, err = s.leave(ctx, tx, now, id, StatusUnsubscribed, channel); err != nil {
 			return err
 		}
 		sub, err = scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`, id))
@@ -49,13 +49,13 @@ func (s *Store) UnsubscribeEmail(ctx context.Context, email, channel string) (fo
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM subscribers WHERE email_key = ?`, key).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return s.suppress(ctx, tx, key, "unsubscribed-unknown")
+			return s.suppress(ctx, tx, key, "unsubscribed-unknown", 0)
 		}
 		if err != nil {
 			return err
 		}
 		found = true
-		_, err = leave(ctx, tx, now, id, StatusUnsubscribed, channel)
+		_, err = s.leave(ctx, tx, now, id, StatusUnsubscribed, channel)
 		return err
 	})
 	if err != nil {
@@ -65,15 +65,28 @@ func (s *Store) UnsubscribeEmail(ctx context.Context, email, channel string) (fo
 }
 
 // leave moves a pending or active subscriber to status (unsubscribed or bounced),
-// drops the mail still queued for them, and counts the departure by channel.
-func leave(ctx context.Context, tx *sql.Tx, now time.Time, id int64, status, channel string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = ?, unsubscribed_at = ?, unsubscribe_channel = ?,
-		updated_at = ? WHERE id = ? AND status IN ('pending', 'active')`, status, now.UnixMilli(), channel, now.UnixMilli(), id)
+// drops the mail still queued for them, records the departure in their history
+// and counts it by channel. An unsubscribe also suppresses the address, so that
+// only the reader's own confirmation of a new signup brings them back; the
+// callers of a bounce suppress it with the bounce's reason.
+func (s *Store) leave(ctx context.Context, tx *sql.Tx, now time.Time, id int64, status, channel string) (bool, error) {
+	var key string
+	err := tx.QueryRowContext(ctx, `UPDATE subscribers SET status = ?, unsubscribed_at = ?, unsubscribe_channel = ?,
+		updated_at = ? WHERE id = ? AND status IN ('pending', 'active') RETURNING email_key`,
+		status, now.UnixMilli(), channel, now.UnixMilli(), id).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("leave: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
+	if status == StatusUnsubscribed {
+		if err := s.suppress(ctx, tx, key, "unsubscribed-"+channel, id); err != nil {
+			return false, err
+		}
+	}
+	if err := recordEvent(ctx, tx, id, departure(now, status, channel)); err != nil {
+		return false, err
 	}
 	if err := dropQueuedMail(ctx, tx, id); err != nil {
 		return false, err
@@ -82,6 +95,18 @@ func leave(ctx context.Context, tx *sql.Tx, now time.Time, id int64, status, cha
 		return false, err
 	}
 	return true, bump(ctx, tx, now, "unsubscribe."+channel)
+}
+
+// departure is the history's line for a subscriber leaving by channel.
+func departure(now time.Time, status, channel string) ConsentEvent {
+	ev := ConsentEvent{Event: EventUnsubscribe, At: now, Channel: channel}
+	switch {
+	case status == StatusBounced && channel == ChannelComplaint:
+		ev.Event = EventComplaint
+	case status == StatusBounced:
+		ev.Event = EventBounce
+	}
+	return ev
 }
 
 // dropQueuedMail deletes the one-off mails still waiting for a subscriber who
@@ -95,9 +120,10 @@ func dropQueuedMail(ctx context.Context, tx *sql.Tx, id int64) error {
 }
 
 // Resubscribe brings back a subscriber who left, from a signed link they were
-// mailed: holding it proves the mailbox is theirs, so no new confirmation is
-// needed. The consent record is renewed with how they came back. A bounced or
-// suppressed address is ErrConflict or ErrSuppressed; an active one is left as is.
+// mailed: holding it proves the mailbox is theirs, so it counts as their own
+// confirmation, and the suppression their departure left is lifted. The
+// consent record is renewed with how they came back, and the history gains a
+// resubscribe. A bounced address is ErrConflict; an active one is left as is.
 func (s *Store) Resubscribe(ctx context.Context, id int64, consent Consent) (Subscriber, error) {
 	now := s.now()
 	t := now.UnixMilli()
@@ -118,12 +144,11 @@ func (s *Store) Resubscribe(ctx context.Context, id int64, consent Consent) (Sub
 		case StatusBounced:
 			return fmt.Errorf("subscriber bounced: %w", ErrConflict)
 		}
-		suppressed, err := s.isSuppressed(ctx, tx, EmailKey(cur.Email))
-		if err != nil {
+		if err := s.lift(ctx, tx, EmailKey(cur.Email), "resubscribed by the reader"); err != nil {
 			return err
 		}
-		if suppressed {
-			return ErrSuppressed
+		if err := recordEvent(ctx, tx, id, eventOf(EventResubscribe, now, consent)); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', unsubscribed_at = NULL,
 			unsubscribe_channel = '', confirmed_at = COALESCE(confirmed_at, ?), digest_since = ?, updated_at = ?,

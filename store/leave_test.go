@@ -67,9 +67,20 @@ func TestAdminUnsubscribeUnknownAddressSuppressesIt(t *testing.T) {
 	if ok, _ := s.IsSuppressed(ctx, "nobody@example.org"); !ok {
 		t.Fatal("unknown address not suppressed")
 	}
+	// A signup through the form asks the reader: a confirmation mail, and the
+	// suppression stays until they confirm.
 	res, err := s.Subscribe(ctx, signup("nobody@example.org"))
-	if err != nil || res.Created || res.MailQueued {
+	if err != nil || !res.MailQueued {
 		t.Fatalf("suppressed address signed up: %+v %v", res, err)
+	}
+	if ok, _ := s.IsSuppressed(ctx, "nobody@example.org"); !ok {
+		t.Fatal("a signup lifted the suppression")
+	}
+	if _, err := s.ConfirmSignup(ctx, res.SignupID, store.Consent{Method: "link"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.IsSuppressed(ctx, "nobody@example.org"); ok {
+		t.Fatal("the reader's confirmation left the suppression")
 	}
 	sub := activeSubscriber(t, s, "known@example.org")
 	if found, err := s.UnsubscribeEmail(ctx, "KNOWN@example.org", store.ChannelAdmin); err != nil || !found {

@@ -29,8 +29,10 @@ const (
 
 // RecordDeliveries writes a batch of outcomes of runID in one transaction, and
 // with them their consequences: a subscriber who was sent their digest, or had
-// nothing new, starts the next one at the run's cutoff; a permanent failure
-// marks them bounced and suppresses the address; a reader withheld keeps
+// nothing new, starts the next one at the run's cutoff; a bounce (a permanent
+// failure about the mailbox, Delivery.Bounce) marks them bounced and
+// suppresses the address, while a refusal of the message alone (policy,
+// content, relay) suppresses nobody; a reader withheld keeps
 // their start (they are owed nothing more, or must get nothing). An outcome replaces an earlier
 // one of the same run only if that was a temporary failure. The run's counts
 // and heartbeat are updated.
@@ -139,7 +141,9 @@ func (l *ledger) record(ctx context.Context, tx *sql.Tx, d Delivery) error {
 		l.counts.FailedTemp++
 	case DeliveryFailedPerm:
 		l.counts.FailedPerm++
-		err = l.s.bounceHard(ctx, tx, d.SubscriberID, key, l.now)
+		if d.Bounce { // a refusal of this message only (policy, content, relay) suppresses nobody
+			err = l.s.bounceHard(ctx, tx, d.SubscriberID, key, l.now)
+		}
 	case DeliveryWithheld:
 		l.counts.Withheld++
 	}
@@ -153,8 +157,8 @@ func (s *Store) bounceHard(ctx context.Context, tx *sql.Tx, id int64, key string
 	if err := bump(ctx, tx, ms(now), "bounce."+BounceHard); err != nil {
 		return err
 	}
-	if err := s.suppress(ctx, tx, key, "bounce-"+BounceHard); err != nil {
+	if err := s.suppress(ctx, tx, key, "bounce-"+BounceHard, id); err != nil {
 		return err
 	}
-	return markBounced(ctx, tx, ms(now), id, ChannelBounce, &BounceResult{})
+	return s.markBounced(ctx, tx, ms(now), id, ChannelBounce, &BounceResult{})
 }

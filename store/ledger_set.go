@@ -54,7 +54,9 @@ func (l *ledger) recordSet(ctx context.Context, tx *sql.Tx, ds []Delivery) error
 			l.counts.FailedTemp++
 		case DeliveryFailedPerm:
 			l.counts.FailedPerm++
-			bounced = append(bounced, d.SubscriberID)
+			if d.Bounce {
+				bounced = append(bounced, d.SubscriberID)
+			}
 		case DeliveryWithheld:
 			l.counts.Withheld++
 		}

@@ -18,6 +18,7 @@ type OutboxMail struct {
 	ID           int64
 	Kind         string
 	SubscriberID int64
+	SignupID     int64 // the signup a confirmation or reminder is about; 0 for the others
 	Attempts     int
 }
 
@@ -54,14 +55,14 @@ func (s *Store) ClaimMail(ctx context.Context, limit int, lease time.Duration) (
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?
 				ORDER BY next_attempt_at, id LIMIT ?`+s.skipLocked()+`)
-			RETURNING id, kind, subscriber_id, attempts`, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
+			RETURNING id, kind, subscriber_id, COALESCE(signup_id, 0), attempts`, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var m OutboxMail
-			if err := rows.Scan(&m.ID, &m.Kind, &m.SubscriberID, &m.Attempts); err != nil {
+			if err := rows.Scan(&m.ID, &m.Kind, &m.SubscriberID, &m.SignupID, &m.Attempts); err != nil {
 				return err
 			}
 			out = append(out, m)

@@ -12,6 +12,7 @@ type Preferences struct {
 	Countries []string // empty means all
 	Frequency string
 	Locale    string
+	By        Consent // the request that saved them, for the consent history (channel, IP)
 }
 
 // UpdatePreferences stores new choices for subscriber id. Saving them counts as
@@ -28,9 +29,26 @@ func (s *Store) UpdatePreferences(ctx context.Context, id int64, p Preferences) 
 	t := s.nowMS()
 	var sub Subscriber
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET countries = ?, frequency = ?, locale = ?, updated_at = ?,
-			last_activity_at = ?, reconsent_sent_at = NULL WHERE id = ?`, joinCodes(countries), p.Frequency, p.Locale, t, t, id)
+		var asked sql.NullInt64 // a re-consent mail waits for this answer
+		err := tx.QueryRowContext(ctx, `SELECT reconsent_sent_at FROM subscribers WHERE id = ?`+s.forUpdate(), id).Scan(&asked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
 		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET countries = ?, frequency = ?, locale = ?, updated_at = ?,
+			last_activity_at = ?, reconsent_sent_at = NULL WHERE id = ?`, joinCodes(countries), p.Frequency, p.Locale, t, t, id); err != nil {
+			return err
+		}
+		ev := eventOf(EventPreferences, ms(t), p.By)
+		if asked.Valid {
+			ev.Event = EventReconsent
+		}
+		if ev.Channel == "" {
+			ev.Channel = "link"
+		}
+		if err := recordEvent(ctx, tx, id, ev); err != nil {
 			return err
 		}
 		sub, err = scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`, id))

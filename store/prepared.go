@@ -18,7 +18,7 @@ type sqlTx interface {
 // time parsing a small statement than running it, and a signup runs six, a
 // digest's ledger entry three.
 var hotQueries = []string{selectSuppressed, selectSubscriberByKey, insertPendingSQL, bumpSQL,
-	queueConfirmSQL, queueMailSQL,
+	countConfirmSQL, queueMailSQL, insertSignupSQL, insertEventSQL, queueSignupMailSQL,
 	ledgerCutoffSQL, ledgerPrevSQL, ledgerInsertSQL, ledgerAdvanceSQL, ledgerCountsSQL}
 
 func (s *Store) prepareHot(ctx context.Context) error {

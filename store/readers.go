@@ -42,42 +42,47 @@ func (s *Store) QueueWelcome(ctx context.Context, id int64) error {
 	return nil
 }
 
-// QueueReminders queues one reminder for each signup still pending after
+// QueueReminders queues one reminder for each signup still unconfirmed after
 // `after` but not older than `before` (past it, the link it would renew has
-// long been ignored), and returns how many. A signup is reminded once: only a
-// new signup of the same address (a newer consent) earns another.
+// long been ignored), and returns how many. Each signup is reminded once, and
+// only the latest of an address, and not that of an active reader asking for
+// a change: a new signup of the same address is a new request and earns its
+// own. The reminder goes, like the confirmation, to the spelling typed.
 func (s *Store) QueueReminders(ctx context.Context, after, before time.Duration) (int, error) {
 	now := s.now()
 	var n int
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// The guarded UPDATE marks each row once, even with several processes
 		// at it: the second one finds the row reminded and skips it.
-		rows, err := tx.QueryContext(ctx, `UPDATE subscribers SET reminded_at = ?
-			WHERE status = 'pending' AND consent_at <= ? AND consent_at > ?
-			AND (reminded_at IS NULL OR reminded_at < consent_at) RETURNING id`,
+		rows, err := tx.QueryContext(ctx, `UPDATE signups SET reminded_at = ?
+			WHERE reminded_at IS NULL AND created_at <= ? AND created_at > ?
+			AND id = (SELECT MAX(l.id) FROM signups l WHERE l.subscriber_id = signups.subscriber_id)
+			AND subscriber_id IN (SELECT id FROM subscribers WHERE status <> 'active')
+			RETURNING id, subscriber_id`,
 			now.UnixMilli(), now.Add(-after).UnixMilli(), now.Add(-before).UnixMilli())
 		if err != nil {
 			return err
 		}
-		var ids []int64
+		type due struct{ signup, subscriber int64 }
+		var dues []due
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var d due
+			if err := rows.Scan(&d.signup, &d.subscriber); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			dues = append(dues, d)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if err := queueMail(ctx, tx, now, MailReminder, id); err != nil {
+		for _, d := range dues {
+			if err := queueSignupMail(ctx, tx, now, MailReminder, d.subscriber, d.signup); err != nil {
 				return err
 			}
 		}
-		n = len(ids)
+		n = len(dues)
 		return nil
 	})
 	if err != nil {

@@ -67,7 +67,7 @@ func (s *Store) ExpireReconsent(ctx context.Context) (int, error) {
 				return err
 			}
 			for _, id := range ids {
-				if _, err := leave(ctx, tx, now, id, StatusUnsubscribed, ChannelReconsent); err != nil {
+				if _, err := s.leave(ctx, tx, now, id, StatusUnsubscribed, ChannelReconsent); err != nil {
 					return err
 				}
 			}

@@ -30,12 +30,13 @@ type OneOffMail struct {
 }
 
 // SubscriberRecord is everything Caravan holds about one person, the answer to
-// a GDPR access request: their row with its consent record, every digest and
-// every one-off mail sent to them.
+// a GDPR access request: their row with its consent record, the consent
+// history, every digest and every one-off mail sent to them.
 type SubscriberRecord struct {
-	Subscriber Subscriber       `json:"subscriber"`
-	Deliveries []DeliveryRecord `json:"deliveries"`
-	Mails      []OneOffMail     `json:"mails"`
+	Subscriber     Subscriber       `json:"subscriber"`
+	ConsentHistory []ConsentEvent   `json:"consent_history"`
+	Deliveries     []DeliveryRecord `json:"deliveries"`
+	Mails          []OneOffMail     `json:"mails"`
 }
 
 // SubscriberRecord returns the record of the address, or ErrNotFound.
@@ -45,6 +46,9 @@ func (s *Store) SubscriberRecord(ctx context.Context, email string) (SubscriberR
 		return SubscriberRecord{}, err
 	}
 	rec := SubscriberRecord{Subscriber: sub, Deliveries: []DeliveryRecord{}, Mails: []OneOffMail{}}
+	if rec.ConsentHistory, err = s.ConsentHistory(ctx, sub.ID); err != nil {
+		return SubscriberRecord{}, fmt.Errorf("subscriber record: %w", err)
+	}
 	if rec.Deliveries, err = s.deliveriesOf(ctx, sub.ID); err != nil {
 		return SubscriberRecord{}, fmt.Errorf("subscriber record: %w", err)
 	}

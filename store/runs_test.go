@@ -84,6 +84,7 @@ func TestRecordDeliveries(t *testing.T) {
 	empty := activeSub(t, s, "empty@example.org", "daily")
 	temp := activeSub(t, s, "temp@example.org", "daily")
 	perm := activeSub(t, s, "perm@example.org", "daily")
+	policy := activeSub(t, s, "policy@example.org", "daily")
 	c.Add(time.Hour)
 	run, _, _ := s.StartRun(ctx, "daily", slot7, "a", time.Minute)
 	c.Add(time.Minute)
@@ -92,13 +93,14 @@ func TestRecordDeliveries(t *testing.T) {
 		{SubscriberID: sent.ID, Status: store.DeliverySent, MessageID: "m1@x", Articles: 3, Attempts: 1},
 		{SubscriberID: empty.ID, Status: store.DeliveryEmpty},
 		{SubscriberID: temp.ID, Status: store.DeliveryFailedTemp, Attempts: 3, Error: "451 try later"},
-		{SubscriberID: perm.ID, Status: store.DeliveryFailedPerm, Attempts: 1, Error: "550 no such user"},
+		{SubscriberID: perm.ID, Status: store.DeliveryFailedPerm, Attempts: 1, Error: "550 5.1.1 no such user", Bounce: true},
+		{SubscriberID: policy.ID, Status: store.DeliveryFailedPerm, Attempts: 1, Error: "554 5.7.1 relay access denied"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.DigestRun(ctx, run.ID)
-	want := store.RunCounts{Selected: 4, Sent: 1, SkippedEmpty: 1, FailedTemp: 1, FailedPerm: 1}
+	want := store.RunCounts{Selected: 5, Sent: 1, SkippedEmpty: 1, FailedTemp: 1, FailedPerm: 2}
 	if got.RunCounts != want {
 		t.Fatalf("counts = %+v, want %+v", got.RunCounts, want)
 	}
@@ -116,6 +118,12 @@ func TestRecordDeliveries(t *testing.T) {
 	if sup, _ := s.IsSuppressed(ctx, "PERM@example.org"); !sup {
 		t.Error("bounced address not suppressed")
 	}
+	if sub, _ := s.Subscriber(ctx, policy.ID); sub.Status != store.StatusActive {
+		t.Errorf("a policy refusal: status %s, want active", sub.Status)
+	}
+	if sup, _ := s.IsSuppressed(ctx, "policy@example.org"); sup {
+		t.Error("a policy refusal suppressed the address")
+	}
 
 	// The temporary failure succeeds on retry; a second word on a final outcome is ignored.
 	err = s.RecordDeliveries(ctx, run.ID, []store.Delivery{
@@ -126,7 +134,7 @@ func TestRecordDeliveries(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ = s.DigestRun(ctx, run.ID)
-	want = store.RunCounts{Selected: 4, Sent: 2, SkippedEmpty: 1, FailedPerm: 1}
+	want = store.RunCounts{Selected: 5, Sent: 2, SkippedEmpty: 1, FailedPerm: 2}
 	if got.RunCounts != want {
 		t.Fatalf("after retry counts = %+v, want %+v", got.RunCounts, want)
 	}

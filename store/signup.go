@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
-// MaxConfirmMailsPerDay caps the confirmation mails one address can be sent in a
-// day, however often someone submits it: signing up again must not flood anyone.
+// MaxConfirmMailsPerDay caps the confirmation mails one mailbox can be sent in
+// a day, however often someone submits it, under whatever spellings and tags
+// ("ana+1@", "Ana+2@" reach one mailbox): signing up must not flood anyone.
 const MaxConfirmMailsPerDay = 3
 
 // Signup is what the form (or the API) asks for.
@@ -25,14 +27,19 @@ type Signup struct {
 // the visitor sees the same answer whatever it says.
 type SignupResult struct {
 	SubscriberID int64
-	Created      bool // a new pending subscriber
-	MailQueued   bool // a confirmation mail was queued
+	SignupID     int64 // the signup its confirmation link names; 0 when nothing was asked
+	Created      bool  // a new pending subscriber
+	MailQueued   bool  // a confirmation mail was queued
 }
 
-// Subscribe records a signup and queues its confirmation mail, in one transaction.
-// A suppressed, bounced or already active address changes nothing; a pending or
-// unsubscribed one takes the new choices and gets a new confirmation mail, at most
-// MaxConfirmMailsPerDay a day.
+// Subscribe records a signup and queues its confirmation mail, to the spelling
+// just typed, in one transaction. The signup never changes the subscriber the
+// address names, whatever their status: their choices, spelling and status
+// change only when this signup's own link is confirmed (ConfirmSignup), so
+// that no one else can undo an unsubscribe or take an address over. An
+// address unknown or erased gets a pending subscriber. An active subscriber
+// asking again for what they have is left alone, without a mail. Mails are
+// capped at MaxConfirmMailsPerDay a day per base mailbox.
 func (s *Store) Subscribe(ctx context.Context, in Signup) (SignupResult, error) {
 	if err := CheckChoices(in.Frequency, in.Locale); err != nil {
 		return SignupResult{}, err
@@ -50,12 +57,7 @@ func (s *Store) Subscribe(ctx context.Context, in Signup) (SignupResult, error) 
 // the commit, and batches written side by side would queue behind it.
 func (s *Store) subscribeTx(ctx context.Context, tx sqlTx, now time.Time, in Signup, signups *int) (SignupResult, error) {
 	var res SignupResult
-	key := EmailKey(in.Email)
-	suppressed, err := s.isSuppressed(ctx, tx, key)
-	if err != nil || suppressed {
-		return res, err
-	}
-	cur, err := subscriberTx(ctx, tx, key)
+	cur, err := subscriberTx(ctx, tx, EmailKey(in.Email))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		res.SubscriberID, err = insertPending(ctx, tx, now, in)
@@ -65,22 +67,25 @@ func (s *Store) subscribeTx(ctx context.Context, tx sqlTx, now time.Time, in Sig
 		res.Created = true
 	case err != nil:
 		return res, err
-	case cur.Status == StatusActive || cur.Status == StatusBounced:
+	case cur.Status == StatusActive && cur.Email == in.Email && cur.Frequency == in.Frequency &&
+		cur.Locale == in.Locale && slices.Equal(cur.Countries, in.Countries):
 		res.SubscriberID = cur.ID
-		return res, nil
+		return res, nil // nothing to confirm
 	default:
 		res.SubscriberID = cur.ID
-		renewed, err := repend(ctx, tx, now, cur.ID, in)
-		if err != nil || !renewed {
-			return res, err // not renewed: confirmed or bounced meanwhile, by another process
-		}
+	}
+	if res.SignupID, err = insertSignup(ctx, tx, now, res.SubscriberID, in); err != nil {
+		return res, err
+	}
+	if err := recordEvent(ctx, tx, res.SubscriberID, eventOf(EventSignup, now, in.Consent)); err != nil {
+		return res, err
 	}
 	if signups != nil {
 		*signups++
 	} else if err := bump(ctx, tx, now, "signup"); err != nil {
 		return res, err
 	}
-	res.MailQueued, err = queueConfirm(ctx, tx, now, res.SubscriberID)
+	res.MailQueued, err = s.queueConfirm(ctx, tx, now, res.SubscriberID, res.SignupID, in.Email)
 	return res, err
 }
 
@@ -100,94 +105,132 @@ func insertPending(ctx context.Context, tx sqlTx, now time.Time, in Signup) (int
 	return id, nil
 }
 
-// repend puts a pending or unsubscribed subscriber back to pending with the new
-// choices and consent. The status guard matters on PostgreSQL, where another
-// process may confirm or bounce them between the read and this write: then
-// nothing changes and renewed is false.
-func repend(ctx context.Context, tx sqlTx, now time.Time, id int64, in Signup) (renewed bool, err error) {
-	t := now.UnixMilli()
-	res, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'pending', countries = ?, frequency = ?, locale = ?,
-		updated_at = ?, consent_at = ?, consent_method = ?, consent_source = ?, consent_text = ?, consent_ip = ?,
-		consent_agent = ?, confirmed_at = NULL WHERE id = ? AND status IN ('pending', 'unsubscribed')`,
-		joinCodes(in.Countries), in.Frequency, in.Locale, t, t, in.Consent.Method, in.Consent.Source,
-		in.Consent.TextVersion, in.Consent.IP, in.Consent.UserAgent, id)
+const insertSignupSQL = `INSERT INTO signups (subscriber_id, email, countries, frequency, locale, consent_method,
+	consent_source, consent_text, consent_ip, consent_agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+
+// insertSignup keeps a signup until its link is confirmed.
+func insertSignup(ctx context.Context, tx sqlTx, now time.Time, subscriberID int64, in Signup) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, insertSignupSQL, subscriberID, in.Email, joinCodes(in.Countries), in.Frequency,
+		in.Locale, in.Consent.Method, in.Consent.Source, in.Consent.TextVersion, in.Consent.IP, in.Consent.UserAgent,
+		now.UnixMilli()).Scan(&id)
 	if err != nil {
-		return false, fmt.Errorf("renew pending subscriber: %w", err)
+		return 0, fmt.Errorf("insert signup: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return id, nil
 }
 
-// queueConfirm queues a confirmation mail unless the address had its share today.
-const queueConfirmSQL = `UPDATE subscribers SET
-	confirm_sends = CASE WHEN confirm_day = ? THEN confirm_sends + 1 ELSE 1 END, confirm_day = ?
-	WHERE id = ? AND (confirm_day <> ? OR confirm_sends < ?)`
+// countConfirmSQL counts a confirmation mail against the day's share of a base
+// mailbox; it changes no row when the share is spent.
+const countConfirmSQL = `INSERT INTO confirm_caps (base, day, sends) VALUES (?, ?, 1)
+	ON CONFLICT (base) DO UPDATE SET sends = CASE WHEN confirm_caps.day = excluded.day THEN confirm_caps.sends + 1 ELSE 1 END,
+		day = excluded.day
+	WHERE confirm_caps.day <> excluded.day OR confirm_caps.sends < ?`
 
-func queueConfirm(ctx context.Context, tx sqlTx, now time.Time, id int64) (bool, error) {
-	day := now.Unix() / 86400
-	res, err := tx.ExecContext(ctx, queueConfirmSQL, day, day, id, day, MaxConfirmMailsPerDay)
+const queueSignupMailSQL = `INSERT INTO outbox (kind, subscriber_id, signup_id, status, next_attempt_at, created_at)
+	VALUES (?, ?, ?, 'queued', ?, ?)`
+
+// queueSignupMail queues a mail of kind (confirmation, reminder) about signup signupID.
+func queueSignupMail(ctx context.Context, tx sqlTx, now time.Time, kind string, subscriberID, signupID int64) error {
+	t := now.UnixMilli()
+	if _, err := tx.ExecContext(ctx, queueSignupMailSQL, kind, subscriberID, signupID, t, t); err != nil {
+		return fmt.Errorf("queue %s mail: %w", kind, err)
+	}
+	return nil
+}
+
+// queueConfirm queues the confirmation mail of signup signupID (0: the
+// subscriber's own, for links made before signups were kept) to email, unless
+// its base mailbox had its share today.
+func (s *Store) queueConfirm(ctx context.Context, tx sqlTx, now time.Time, subscriberID, signupID int64, email string) (bool, error) {
+	base, err := s.suppressionHash(ctx, tx, "base:"+BaseMailbox(email))
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, countConfirmSQL, base, now.Unix()/86400, MaxConfirmMailsPerDay)
 	if err != nil {
 		return false, fmt.Errorf("count confirmation mails: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	return true, queueMail(ctx, tx, now, MailConfirm, id)
+	if signupID == 0 {
+		return true, queueMail(ctx, tx, now, MailConfirm, subscriberID)
+	}
+	return true, queueSignupMail(ctx, tx, now, MailConfirm, subscriberID, signupID)
 }
 
-// Confirm activates a pending subscriber: from now on, new articles are theirs,
-// and a welcome mail is queued.
-// Confirming an active subscriber again changes nothing; a subscriber who left
-// since gets ErrConflict, because an old link must not undo an unsubscribe.
-func (s *Store) Confirm(ctx context.Context, id int64) (Subscriber, error) {
-	now := s.now()
-	var sub Subscriber
+// PendingSignup is a signup waiting for its confirmation: the spelling its mail
+// goes to, and the choices its confirmation brings.
+type PendingSignup struct {
+	ID           int64
+	SubscriberID int64
+	Email        string
+	Countries    []string
+	Frequency    string
+	Locale       string
+	Consent      Consent
+}
+
+const signupColumns = `id, subscriber_id, email, countries, frequency, locale, consent_method, consent_source,
+	consent_text, consent_ip, consent_agent, created_at`
+
+func scanSignup(row scanner) (PendingSignup, error) {
+	var p PendingSignup
+	var countries string
+	var at int64
+	err := row.Scan(&p.ID, &p.SubscriberID, &p.Email, &countries, &p.Frequency, &p.Locale, &p.Consent.Method,
+		&p.Consent.Source, &p.Consent.TextVersion, &p.Consent.IP, &p.Consent.UserAgent, &at)
+	p.Countries, p.Consent.At = splitCodes(countries), ms(at)
+	return p, err
+}
+
+// Signup returns the pending signup id, or ErrNotFound once it is confirmed or purged.
+func (s *Store) Signup(ctx context.Context, id int64) (PendingSignup, error) {
+	p, err := scanSignup(s.r.QueryRowContext(ctx, `SELECT `+signupColumns+` FROM signups WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return PendingSignup{}, fmt.Errorf("signup %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return PendingSignup{}, fmt.Errorf("signup %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// ResendSignup queues a new confirmation mail for a signup whose link expired.
+func (s *Store) ResendSignup(ctx context.Context, id int64) (bool, error) {
+	var queued bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', confirmed_at = ?, digest_since = ?,
-			updated_at = ?, last_activity_at = ? WHERE id = ? AND status = 'pending'`,
-			now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			if err := bump(ctx, tx, now, "confirm"); err != nil {
-				return err
-			}
-			if err := queueMail(ctx, tx, now, MailWelcome, id); err != nil {
-				return err
-			}
-		}
-		sub, err = scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`, id))
+		p, err := scanSignup(tx.QueryRowContext(ctx, `SELECT `+signupColumns+` FROM signups WHERE id = ?`+s.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if sub.Status != StatusActive {
-			return fmt.Errorf("subscriber is %s: %w", sub.Status, ErrConflict)
-		}
-		return nil
+		queued, err = s.queueConfirm(ctx, tx, s.now(), p.SubscriberID, p.ID, p.Email)
+		return err
 	})
 	if err != nil {
-		return Subscriber{}, fmt.Errorf("confirm subscriber %d: %w", id, err)
+		return false, fmt.Errorf("resend confirmation of signup %d: %w", id, err)
 	}
-	return sub, nil
+	return queued, nil
 }
 
-// ResendConfirmation queues a new confirmation mail for a pending subscriber whose link expired.
+// ResendConfirmation queues a new confirmation mail for a pending subscriber
+// whose link, made before signups were kept, expired.
 func (s *Store) ResendConfirmation(ctx context.Context, id int64) (bool, error) {
 	var queued bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE id = ?`+s.forUpdate(), id).Scan(&status)
+		var status, email string
+		err := tx.QueryRowContext(ctx, `SELECT status, email FROM subscribers WHERE id = ?`+s.forUpdate(), id).Scan(&status, &email)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil || status != StatusPending {
 			return err
 		}
-		queued, err = queueConfirm(ctx, tx, s.now(), id)
+		queued, err = s.queueConfirm(ctx, tx, s.now(), id, 0, email)
 		return err
 	})
 	if err != nil {
@@ -196,16 +239,26 @@ func (s *Store) ResendConfirmation(ctx context.Context, id int64) (bool, error) 
 	return queued, nil
 }
 
-// PurgePending deletes sign-ups left unconfirmed for longer than age.
+// PurgePending deletes signups left unconfirmed for longer than age, and the
+// pending subscribers left with none; the day counts of confirmation mails
+// older than yesterday go too.
 func (s *Store) PurgePending(ctx context.Context, age time.Duration) (int64, error) {
 	var n int64
+	now := s.now()
+	cutoff := now.Add(-age).UnixMilli()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM subscribers WHERE status = 'pending' AND updated_at < ?`,
-			s.now().Add(-age).UnixMilli())
+		if _, err := tx.ExecContext(ctx, `DELETE FROM signups WHERE created_at < ?`, cutoff); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM subscribers WHERE status = 'pending' AND updated_at < ?
+			AND NOT EXISTS (SELECT 1 FROM signups WHERE signups.subscriber_id = subscribers.id)`, cutoff)
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM confirm_caps WHERE day < ?`, now.Unix()/86400-1)
 		return err
 	})
 	if err != nil {

@@ -35,17 +35,26 @@ func TestSubscribeConfirmFlow(t *testing.T) {
 		t.Fatalf("claimed twice: %+v", again)
 	}
 	c.Add(time.Hour)
-	sub, err := s.Confirm(ctx, res.SubscriberID)
+	// The first link is confirmed: its spelling is the one mailed from now on.
+	sub, err := s.ConfirmSignup(ctx, res.SignupID, store.Consent{Method: "link", IP: "198.51.100.0"})
 	if err != nil || sub.Status != store.StatusActive || !sub.DigestSince.Equal(c.Now()) {
 		t.Fatalf("confirm: %+v %v", sub, err)
 	}
 	if sub.Email != "Ana@Example.org" || sub.Consent.Source != "https://example.org/a" {
 		t.Fatalf("stored: %+v", sub)
 	}
-	// Active: a new signup changes nothing and sends nothing.
-	res3, err := s.Subscribe(ctx, signup("ANA@example.org"))
+	// Active: the same signup again changes nothing and sends nothing.
+	res3, err := s.Subscribe(ctx, signup("Ana@Example.org"))
 	if err != nil || res3.MailQueued {
 		t.Fatalf("active again: %+v %v", res3, err)
+	}
+	// Another spelling gets its own confirmation mail, and changes nothing until confirmed.
+	res4, err := s.Subscribe(ctx, signup("ANA@example.org"))
+	if err != nil || !res4.MailQueued || res4.Created {
+		t.Fatalf("active, other spelling: %+v %v", res4, err)
+	}
+	if got, _ := s.Subscriber(ctx, sub.ID); got.Email != "Ana@Example.org" || got.Status != store.StatusActive {
+		t.Fatalf("a signup changed the reader: %+v", got)
 	}
 }
 

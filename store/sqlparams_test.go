@@ -24,19 +24,20 @@ var sqlFragments = map[string]bool{"forUpdate": true, "skipLocked": true, "place
 // are not literals or constants, each with why no value can reach it. A new
 // entry needs the same care in review: values go in the query's arguments.
 var dynamicSQL = map[string]string{
-	`ListSubscribers: strings.Join(where, " AND ")`: "literal conditions with ? placeholders, chosen by which filters are set",
-	`AuditLog: strings.Join(where, " AND ")`:        "literal conditions with ? placeholders, chosen by which filters are set",
-	`countByCountry: strings.Join(cols, ", ")`:      "one literal column per constant country code",
-	`countByCountry: c`:                             "ranges over the constant country codes (Countries)",
-	`checkEmpty: t.name`:                            "table names from the fixed list of copied tables",
-	`checkEmpty: where`:                             "a literal condition built from a constant",
-	`copyRows: t.name`:                              "table names from the fixed list of copied tables",
-	`copyRows: keys`:                                "key column names from the fixed list of copied tables",
-	`insertPage: table`:                             "table names from the fixed list of copied tables",
-	`insertPage: strings.Join(cols, ", ")`:          "column names read from the source table's own result",
-	`insertPage: row`:                               "a row of ? placeholders",
-	`resetSequences: t.name`:                        "table names from the fixed list of copied tables",
-	`insertSet: values`:                             "rows of ? placeholders, one per outcome",
+	`ListSubscribers: strings.Join(where, " AND ")`:  "literal conditions with ? placeholders, chosen by which filters are set",
+	`ListSuppressions: strings.Join(where, " AND ")`: "literal conditions with ? placeholders, chosen by which filters are set",
+	`AuditLog: strings.Join(where, " AND ")`:         "literal conditions with ? placeholders, chosen by which filters are set",
+	`countByCountry: strings.Join(cols, ", ")`:       "one literal column per constant country code",
+	`countByCountry: c`:                              "ranges over the constant country codes (Countries)",
+	`checkEmpty: t.name`:                             "table names from the fixed list of copied tables",
+	`checkEmpty: where`:                              "a literal condition built from a constant",
+	`copyRows: t.name`:                               "table names from the fixed list of copied tables",
+	`copyRows: keys`:                                 "key column names from the fixed list of copied tables",
+	`insertPage: table`:                              "table names from the fixed list of copied tables",
+	`insertPage: strings.Join(cols, ", ")`:           "column names read from the source table's own result",
+	`insertPage: row`:                                "a row of ? placeholders",
+	`resetSequences: t.name`:                         "table names from the fixed list of copied tables",
+	`insertSet: values`:                              "rows of ? placeholders, one per outcome",
 }
 
 // TestSQLIsBuiltOnlyWithParameters reads the store's source: wherever a SQL

@@ -14,7 +14,8 @@ type Purpose byte
 
 // The purposes of signed links.
 const (
-	PurposeConfirm     Purpose = 'c'
+	PurposeConfirm     Purpose = 'c' // names a subscriber: links made before signups were kept
+	PurposeSignup      Purpose = 's' // names a signup: its confirmation link
 	PurposeUnsubscribe Purpose = 'u'
 	PurposePreferences Purpose = 'p'
 	PurposeBounce      Purpose = 'b' // the VERP envelope sender: bounces come back to it

@@ -21,6 +21,8 @@ func commands() []commandSpec {
 		{"subscribers import", "FILE.csv [--confirmed]", "add subscribers (columns: email,countries,frequency,locale)", cmdSubscribersImport},
 		{"subscribers export", "[--status STATUS]", "CSV to stdout: active subscribers, or those of --status", cmdSubscribersExport},
 		{"subscribers unsubscribe", "ADDR", "unsubscribe an address at once (suppress it if unknown)", cmdSubscribersUnsubscribe},
+		{"suppressions list", "[--all]", "the suppressed addresses and why (--all: lifted ones too)", cmdSuppressionsList},
+		{"suppressions remove", "ADDR [--reason TEXT]", "lift a suppression, recording why", cmdSuppressionsRemove},
 		{"editors add", "EMAIL", "create an editor account for /admin (password read from stdin)", cmdEditors("add")},
 		{"editors list", "", "list the editor accounts", cmdEditors("list")},
 		{"editors remove", "EMAIL", "remove an editor account and end its sessions", cmdEditors("remove")},

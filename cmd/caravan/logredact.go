@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/caravan-news/caravan/store"
 )
 
 // redacting masks e-mail addresses in log records at info level and above,
@@ -15,11 +18,41 @@ import (
 // which an operator turns on to chase a problem, are left whole.
 type redacting struct{ slog.Handler }
 
-// emailLike matches what looks like an address: Message-IDs too, which lose
-// nothing an operator needs, as the ledger keeps them.
-var emailLike = regexp.MustCompile(`[\p{L}\p{N}.!#$%&'*+/=?^_{|}~-]+@([\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+)`)
-
-func redact(s string) string { return emailLike.ReplaceAllString(s, "…@$1") }
+// redact masks the local part of every address in s: the run before each @
+// of the characters an address's local part may hold, as the address parser
+// defines them (store.LocalPartRune), so that no address NormalizeEmail accepts
+// survives whole, whatever it holds (a backtick, a combining accent). Message-IDs
+// lose their left part too, which costs an operator nothing: the ledger keeps them.
+func redact(s string) string {
+	if strings.IndexByte(s, '@') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	done := 0 // s[:done] is written
+	for at := strings.IndexByte(s, '@'); at >= 0; {
+		start := at
+		for start > done {
+			r, n := utf8.DecodeLastRuneInString(s[done:start])
+			if !store.LocalPartRune(r) {
+				break
+			}
+			start -= n
+		}
+		if start < at {
+			b.WriteString(s[done:start])
+			b.WriteString("…")
+			done = at
+		}
+		next := strings.IndexByte(s[at+1:], '@')
+		if next < 0 {
+			break
+		}
+		at += 1 + next
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
 
 func (h redacting) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level < slog.LevelInfo {

@@ -113,3 +113,30 @@ func TestReconsentAfterIsChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestSubscribersExportStatusAndFormulas: the command line export neutralises
+// formula cells, and --status all says who is what.
+func TestSubscribersExportStatusAndFormulas(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list.csv")
+	os.WriteFile(list, []byte("email\n=cmd|'/Ccalc'!A0@example.org\nleft@example.org\n"), 0o600)
+	if _, _, err := subscribersCLI(t, dir, "", "subscribers", "import", "--confirmed", list); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := subscribersCLI(t, dir, "", "subscribers", "unsubscribe", "left@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := subscribersCLI(t, dir, "", "subscribers", "export", "--status", "all")
+	want := "email,countries,frequency,locale,status\n'=cmd|'/Ccalc'!A0@example.org,,daily,fr,active\n" +
+		"left@example.org,,daily,fr,unsubscribed\n"
+	if err != nil || out != want {
+		t.Fatalf("export --status all: %v\n%s\nwant\n%s", err, out, want)
+	}
+	out, _, err = subscribersCLI(t, dir, "", "subscribers", "export", "--status", "unsubscribed")
+	if err != nil || out != "email,countries,frequency,locale\nleft@example.org,,daily,fr\n" {
+		t.Fatalf("export --status unsubscribed: %v\n%s", err, out)
+	}
+	if _, _, err := subscribersCLI(t, dir, "", "subscribers", "export", "--status", "gone"); err == nil {
+		t.Fatal("export --status gone: no error")
+	}
+}
