@@ -80,7 +80,7 @@ func TestBadPreferencesLinks(t *testing.T) {
 		path   string
 		status int
 	}{
-		"tampered":      {"/preferences/" + good[:len(good)-1] + "B", 400},
+		"tampered":      {"/preferences/" + tamper(good), 400},
 		"other purpose": {"/preferences/" + env.links.Make(store.PurposeUnsubscribe, sub.ID, 0), 400},
 		"no one":        {"/preferences/" + env.links.Make(store.PurposePreferences, 9999, 0), 404},
 	} {

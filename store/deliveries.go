@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -69,64 +70,83 @@ func (s *Store) DueSubscribers(ctx context.Context, run Run, afterID int64, limi
 	return out, nil
 }
 
+// The statements of Mailable take their ids as one JSON array, so that each
+// has one text whatever the batch, prepared once (see hotReads). On SQLite
+// the CROSS JOIN keeps the array as the outer loop: a lookup by primary key
+// per id, where IN (SELECT ...) would scan the whole table.
+const (
+	mailableSQLite = `SELECT s.id, s.email_key FROM json_each(?) AS j CROSS JOIN subscribers AS s
+		ON s.id = j.value WHERE s.status = 'active'`
+	mailablePostgres = `SELECT s.id, s.email_key FROM json_array_elements_text(?::json) AS j (v)
+		JOIN subscribers s ON s.id = j.v::bigint WHERE s.status = 'active'`
+	suppressedSQLite   = `SELECT x.hash FROM json_each(?) AS j CROSS JOIN suppressions AS x ON x.hash = j.value`
+	suppressedPostgres = `SELECT x.hash FROM json_array_elements_text(?::json) AS j (v) JOIN suppressions x ON x.hash = j.v`
+)
+
 // Mailable tells, of the subscribers with ids, which may be sent a digest
 // right now: still there, active, and with an address not suppressed. The
 // sending loop asks just before each send, so that a reader who leaves
 // during a run gets nothing from it once their departure is committed.
 func (s *Store) Mailable(ctx context.Context, ids []int64) (map[int64]bool, error) {
-	out := make(map[int64]bool, len(ids))
-	keys := map[string][]int64{} // suppression hash: subscribers
-	for start := 0; start < len(ids); start += copyPage {
-		chunk := ids[start:min(start+copyPage, len(ids))]
-		rows, err := s.r.QueryContext(ctx, `SELECT id, email_key FROM subscribers
-			WHERE status = 'active' AND id IN (`+placeholders(len(chunk))+`)`, int64Args(chunk)...)
-		if err != nil {
-			return nil, fmt.Errorf("mailable subscribers: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var key string
-			if err := rows.Scan(&id, &key); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("mailable subscribers: %w", err)
-			}
-			out[id] = true
-			h, err := s.suppressionHash(ctx, s.r, key)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			keys[h] = append(keys[h], id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("mailable subscribers: %w", err)
-		}
+	mailable, suppressed := mailableSQLite, suppressedSQLite
+	if s.pg {
+		mailable, suppressed = mailablePostgres, suppressedPostgres
 	}
-	hashes := make([]any, 0, len(keys))
-	for h := range keys {
+	idList, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("mailable subscribers: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	byHash := map[string][]int64{}
+	rows, err := s.query(ctx, mailable, string(idList))
+	if err != nil {
+		return nil, fmt.Errorf("mailable subscribers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, fmt.Errorf("mailable subscribers: %w", err)
+		}
+		out[id] = true
+		h, err := s.suppressionHash(ctx, s.r, key)
+		if err != nil {
+			return nil, err
+		}
+		byHash[h] = append(byHash[h], id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("mailable subscribers: %w", err)
+	}
+	rows.Close()
+	if len(byHash) == 0 {
+		return out, nil
+	}
+	hashes := make([]string, 0, len(byHash))
+	for h := range byHash {
 		hashes = append(hashes, h)
 	}
-	for start := 0; start < len(hashes); start += copyPage {
-		chunk := hashes[start:min(start+copyPage, len(hashes))]
-		rows, err := s.r.QueryContext(ctx, `SELECT hash FROM suppressions WHERE hash IN (`+placeholders(len(chunk))+`)`, chunk...)
-		if err != nil {
+	hashList, err := json.Marshal(hashes)
+	if err != nil {
+		return nil, fmt.Errorf("mailable subscribers: %w", err)
+	}
+	srows, err := s.query(ctx, suppressed, string(hashList))
+	if err != nil {
+		return nil, fmt.Errorf("mailable subscribers: suppressions: %w", err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var h string
+		if err := srows.Scan(&h); err != nil {
 			return nil, fmt.Errorf("mailable subscribers: suppressions: %w", err)
 		}
-		for rows.Next() {
-			var h string
-			if err := rows.Scan(&h); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("mailable subscribers: suppressions: %w", err)
-			}
-			for _, id := range keys[h] {
-				out[id] = false
-			}
+		for _, id := range byHash[h] {
+			out[id] = false
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("mailable subscribers: suppressions: %w", err)
-		}
+	}
+	if err := srows.Err(); err != nil {
+		return nil, fmt.Errorf("mailable subscribers: suppressions: %w", err)
 	}
 	return out, nil
 }

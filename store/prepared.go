@@ -21,8 +21,14 @@ var hotQueries = []string{selectSuppressed, selectSubscriberByKey, insertPending
 	countConfirmSQL, queueMailSQL, insertSignupSQL, insertEventSQL, queueSignupMailSQL,
 	ledgerCutoffSQL, ledgerPrevSQL, ledgerInsertSQL, ledgerAdvanceSQL, ledgerCountsSQL}
 
+// hotReads are prepared at Open on the reader pool (database/sql prepares
+// them again on each reader connection, once): a digest run asks one of
+// them before every send.
+var hotReads = []string{mailableSQLite, suppressedSQLite}
+
 func (s *Store) prepareHot(ctx context.Context) error {
 	s.hot = make(map[string]*sql.Stmt, len(hotQueries))
+	s.hotRead = make(map[string]*sql.Stmt, len(hotReads))
 	if s.pg {
 		return nil // pgx prepares and caches every statement on each connection by itself
 	}
@@ -33,11 +39,29 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		}
 		s.hot[q] = st
 	}
+	for _, q := range hotReads {
+		st, err := s.r.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		s.hotRead[q] = st
+	}
 	return nil
+}
+
+// query runs the read q, through its prepared statement when it has one.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st, ok := s.hotRead[q]; ok {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.r.QueryContext(ctx, q, args...)
 }
 
 func (s *Store) closeHot() {
 	for _, st := range s.hot {
+		st.Close()
+	}
+	for _, st := range s.hotRead {
 		st.Close()
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/caravan-news/caravan/store"
+	"github.com/caravan-news/caravan/store/storetest"
 )
 
 var slot7 = time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
@@ -232,4 +233,43 @@ func activeSub(t *testing.T, s *store.Store, email, frequency string, countries 
 		t.Fatal(err)
 	}
 	return sub
+}
+
+// Mailable clears only readers still there, active, and not suppressed: one
+// left, one erased, one bounced, and one whose address is suppressed while
+// its row still says active are all refused.
+func TestMailable(t *testing.T) {
+	s, dsn := storetest.OpenDSN(t)
+	ctx := context.Background()
+	ok := activeSub(t, s, "ok@example.org", "daily")
+	left := activeSub(t, s, "left@example.org", "daily")
+	erased := activeSub(t, s, "erased@example.org", "daily")
+	bounced := activeSub(t, s, "bounced@example.org", "weekly")
+	suppressed := activeSub(t, s, "suppressed@example.org", "daily")
+	if _, _, err := s.Unsubscribe(ctx, left.ID, store.ChannelLink); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Erase(ctx, erased.Email); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{bounced.Email, suppressed.Email} {
+		if _, err := s.Bounce(ctx, e, store.BounceHard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := storetest.DB(t, dsn).Exec(`UPDATE subscribers SET status = 'active' WHERE id = ?`, suppressed.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Mailable(ctx, []int64{ok.ID, left.ID, erased.ID, bounced.ID, suppressed.ID, 999999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{left.ID, erased.ID, bounced.ID, suppressed.ID, 999999} {
+		if got[id] {
+			t.Errorf("subscriber %d may be mailed: %v", id, got)
+		}
+	}
+	if !got[ok.ID] {
+		t.Errorf("the active reader may not be mailed: %v", got)
+	}
 }

@@ -36,6 +36,7 @@ type Store struct {
 	signups chan signupReq // group commit of signups, see batch.go
 	done    chan struct{}  // closed when the signup batcher has stopped
 	hot     map[string]*sql.Stmt
+	hotRead map[string]*sql.Stmt // see hotReads
 }
 
 // Option changes how Open builds a Store.
