@@ -78,6 +78,11 @@ func IsPermanent(err error) bool {
 // mailbox does not exist or is disabled: the address is to be suppressed.
 func IsBounce(err error) bool { return Classify(err) == FailMailbox }
 
+// IsMailboxStatus reports whether an RFC 3463 status code (class.subject.detail)
+// says the mailbox is gone for good: the one kind of refusal that is a hard
+// bounce, whether it comes as a reply to Send or in a bounce report.
+func IsMailboxStatus(code string) bool { return mailboxError(code) }
+
 // mailboxError tells whether an RFC 3463 code (class.subject.detail) is about
 // the recipient's mailbox itself.
 func mailboxError(code string) bool {

@@ -40,16 +40,26 @@ func handleBounce(log *slog.Logger, st bouncer) echo.HandlerFunc {
 		if !slices.Contains(store.BounceKinds, req.Kind) {
 			return badField(http.StatusUnprocessableEntity, "kind", "kind must be hard, soft or complaint")
 		}
-		res, err := st.Bounce(c.Request().Context(), email, req.Kind)
+		res, err := recordBounce(c.Request().Context(), log, st, "api", email, req.Kind, req.Reason)
 		if err != nil {
 			return err
 		}
-		log.Info("bounce", "kind", req.Kind, "domain", logDomain(email), "on_list", res.Known, "suppressed", res.Suppressed)
-		log.Debug("bounce reason", "kind", req.Kind, "reason", clip(req.Reason, 500))
 		return c.JSON(http.StatusOK, struct {
 			Email string `json:"email"`
 			Kind  string `json:"kind"`
 			store.BounceResult
 		}{email, req.Kind, res})
 	}
+}
+
+// recordBounce records one report, from the API or a relay's own webhook
+// (source), and logs it: the reason at debug level only, as it often quotes the address.
+func recordBounce(ctx context.Context, log *slog.Logger, st bouncer, source, email, kind, reason string) (store.BounceResult, error) {
+	res, err := st.Bounce(ctx, email, kind)
+	if err != nil {
+		return res, err
+	}
+	log.Info("bounce", "source", source, "kind", kind, "domain", logDomain(email), "on_list", res.Known, "suppressed", res.Suppressed)
+	log.Debug("bounce reason", "kind", kind, "reason", clip(reason, 500))
+	return res, nil
 }

@@ -23,6 +23,7 @@ type Store interface {
 	statsReader
 	manager
 	deskStore
+	webhookLister
 }
 
 type subscriber interface {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/store"
 	"github.com/caravan-news/caravan/store/storetest"
@@ -49,6 +50,12 @@ func newLeaveEnv(t *testing.T) *leaveEnv {
 // newLeaveEnvAt is newLeaveEnv with the public URL baseURL.
 func newLeaveEnvAt(t *testing.T, baseURL string) *leaveEnv {
 	t.Helper()
+	return newLeaveEnvWith(t, baseURL, server.Relays{})
+}
+
+// newLeaveEnvWith is newLeaveEnvAt with the relays' webhooks set up.
+func newLeaveEnvWith(t *testing.T, baseURL string, relays server.Relays) *leaveEnv {
+	t.Helper()
 	c := storetest.NewClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	st := storetest.Open(t, store.WithClock(c.Now))
 	tpl, err := templates.Load()
@@ -59,8 +66,12 @@ func newLeaveEnvAt(t *testing.T, baseURL string) *leaveEnv {
 	links := store.NewSigner("test-secret", c.Now)
 	cfg := server.Config{BaseURL: baseURL, Site: templates.Site{Name: "Asie centrale", BaseURL: baseURL, From: "Newsletter"},
 		RateLimit: 1000}
+	compose, err := digest.NewComposer("Newsletter <newsletter@localhost>", baseURL, "Asie centrale", "", time.UTC, links, tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e, err := server.New(cfg, server.Deps{Log: log, Store: st, Pages: tpl, Links: links, Admin: testKey(adminToken),
-		Metrics: server.NewMetrics(st, log)})
+		Metrics: server.NewMetrics(st, log), Viewer: &digest.Viewer{Store: st, Compose: compose}, Relays: relays})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,10 +51,13 @@ var (
 	descFeedErrors    = desc("feed_poll_errors_total", "Feed polls that failed.")
 	descFeeds         = desc("feeds", "Feeds configured.")
 	descFeedsFailing  = desc("feeds_failing", "Feeds configured whose latest poll failed.")
+	descDaySent       = desc("day_sent", "Mails sent on the day (UTC), today or yesterday.", "day")
+	descDayComplaints = desc("day_complaints", "Complaint reports received on the day (UTC).", "day")
+	descComplaintRate = desc("complaint_rate", "Complaints over mails sent on the day (UTC); mailbox providers want under 0.003, 0.001 recommended.", "day")
 
 	allDescs = []*prometheus.Desc{descSignups, descConfirmations, descResubscribes, descImported, descUnsubscribes,
 		descBounces, descErasures, descReconsent, descSubscribers, descMessages, descQueued, descRuns, descRunDuration,
-		descFeedErrors, descFeeds, descFeedsFailing}
+		descFeedErrors, descFeeds, descFeedsFailing, descDaySent, descDayComplaints, descComplaintRate}
 
 	unsubscribeChannels = []string{store.ChannelLink, store.ChannelOneClick, store.ChannelAdmin, store.ChannelBounce,
 		store.ChannelComplaint, store.ChannelReconsent}
@@ -126,6 +129,11 @@ func (s *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descFeeds, m.Feeds)
 	gauge(descFeedsFailing, m.FeedsFailing)
+	for day, c := range map[string]store.DayCount{"today": m.Today, "yesterday": m.Yesterday} {
+		gauge(descDaySent, c.Sent, day)
+		gauge(descDayComplaints, c.Complaints, day)
+		ch <- prometheus.MustNewConstMetric(descComplaintRate, prometheus.GaugeValue, c.ComplaintRate, day)
+	}
 }
 
 // runHistogram builds the duration histogram of one frequency's runs.

@@ -30,6 +30,9 @@ func TestMetricsCountFromTheStore(t *testing.T) {
 		`caravan_messages_total{kind="confirm",result="failed"} 0`,
 		"caravan_feed_poll_errors_total 0",
 		"caravan_outbox_queued 0",
+		`caravan_day_complaints{day="today"} 0`,
+		`caravan_day_sent{day="yesterday"} 0`,
+		`caravan_complaint_rate{day="today"} 0`,
 		"go_goroutines ",
 	} {
 		if !strings.Contains(body, "\n"+line) {

@@ -27,6 +27,14 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	page(public, "/privacy", handlePrivacy(pages))
 	page(public, "/manage", handleManagePage(pages))
 	public.POST("/manage", handleManage(d.Log, d.Store, pages), limited)
+	if d.Archive != nil { // off: these pages do not exist
+		public.GET("/archive", handleArchive(d.Archive, pages))
+		public.GET("/archive/:frequency/:day", handleEdition(d.Archive, pages))
+		public.GET("/archive.atom", handleArchiveFeed(d.Archive, pages))
+	}
+	if d.Viewer != nil {
+		public.GET("/view/:token", handleView(d.Viewer, pages))
+	}
 
 	page(public, "/confirm/:token", handleConfirmPage(d.Links, pages))
 	public.POST("/confirm/:token", handleConfirm(d.Log, d.Store, d.Links, pages), limited)
@@ -52,9 +60,17 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	admin.GET("/subscribers/:email", handleGetSubscriber(d.Store))
 	admin.DELETE("/subscribers/:email", handleEraseSubscriber(d.Log, d.Store))
 	admin.POST("/bounces", handleBounce(d.Log, d.Store))
+	// The relays' own webhooks: the admin token as a bearer or as the basic-auth
+	// password of the webhook URL (relays cannot all send headers), then the relay's signature.
+	relay := []echo.MiddlewareFunc{requireRelay(d.Admin), middleware.BodyLimit("1M")}
+	e.POST("/api/admin/bounces/ses", handleSES(d.Log, d.Store, d.Relays.SNS), relay...)
+	e.POST("/api/admin/bounces/postmark", handleRelay(d.Log, d.Store, "postmark", postmarkEvents), relay...)
+	e.POST("/api/admin/bounces/mailgun", handleRelay(d.Log, d.Store, "mailgun", d.Relays.mailgunEvents), relay...)
+	e.POST("/api/admin/bounces/sendgrid", handleRelay(d.Log, d.Store, "sendgrid", d.Relays.sendgridEvents), relay...)
 	admin.GET("/suppressions", handleListSuppressions(d.Store))
 	admin.DELETE("/suppressions/:email", handleLiftSuppression(d.Log, d.Store))
 	admin.GET("/stats", handleStats(d.Store))
+	admin.GET("/webhooks", handleListWebhooks(d.Store))
 	// A list to import is bigger than the group's body limit allows: same bearer check, its own limit.
 	e.POST("/api/admin/subscribers/import", handleImport(d.Log, d.Store), requireAdmin(d.Admin), middleware.BodyLimit("200M"))
 	admin.POST("/digests", handleStartDigest(d.Digests))

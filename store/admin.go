@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -118,13 +119,16 @@ func (s *Store) Erase(ctx context.Context, email string) (found bool, err error)
 		if err := s.hashAudit(ctx, tx, key); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM subscribers WHERE email_key = ?`, key)
+		var id int64
+		err := tx.QueryRowContext(ctx, `DELETE FROM subscribers WHERE email_key = ? RETURNING id`, key).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		found = n > 0
-		if err != nil || !found {
+		found = true
+		if err := enqueueWebhook(ctx, tx, s.now(), WebhookErased, WebhookSubscriber{ID: id}); err != nil {
 			return err
 		}
 		return bump(ctx, tx, s.now(), "erase")

@@ -49,7 +49,7 @@ func recordEvent(ctx context.Context, tx sqlTx, id int64, e ConsentEvent) error 
 	if err != nil {
 		return fmt.Errorf("record %s event: %w", e.Event, err)
 	}
-	return nil
+	return queueWebhook(ctx, tx, id, e)
 }
 
 // ConsentHistory returns the consent history of subscriber id, oldest first;

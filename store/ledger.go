@@ -59,6 +59,9 @@ func (s *Store) RecordDeliveries(ctx context.Context, runID int64, ds []Delivery
 			c.Selected, c.Sent, c.SkippedEmpty, c.FailedTemp, c.FailedPerm, c.Withheld, l.now, runID); err != nil {
 			return err
 		}
+		if err := bumpN(ctx, tx, ms(l.now), EventSent, int(c.Sent)); err != nil { // the complaint rate's denominator
+			return err
+		}
 		// After the run's row, as every transaction on claims locks them: in that
 		// order, no two processes of a shared run ever wait on each other in a circle.
 		return s.spendClaims(ctx, tx, runID, ds)

@@ -16,6 +16,8 @@ type Metrics struct {
 	RunDurations map[string][]float64        // seconds of each finished run, by frequency
 	Feeds        int64                       // configured feeds: retired ones are not counted
 	FeedsFailing int64                       // configured feeds whose latest poll failed
+	// Yesterday and Today are the counters of those days (UTC), for the daily complaint rate.
+	Yesterday, Today DayCount
 }
 
 // RunTotals adds up the digest runs of one frequency and status.
@@ -40,6 +42,13 @@ func (s *Store) Metrics(ctx context.Context) (Metrics, error) {
 			return s.groupCount(ctx, `SELECT status, count(*) FROM subscribers GROUP BY status`, m.Subscribers)
 		},
 		func() error { return s.outboxTotals(ctx, m.Outbox) },
+		func() error {
+			days, err := s.dayCounts(ctx, 2)
+			if err == nil {
+				m.Yesterday, m.Today = days[0], days[1]
+			}
+			return err
+		},
 		func() error { return s.runTotals(ctx, &m) },
 		func() error {
 			return s.r.QueryRowContext(ctx, `SELECT count(*),

@@ -94,11 +94,14 @@ func (s *Store) ReleaseMail(ctx context.Context, ids []int64) error {
 // MailSent records a delivered message.
 func (s *Store) MailSent(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?`, s.nowMS(), id)
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ? AND status <> 'sent'`, s.nowMS(), id)
 		if err != nil {
 			return fmt.Errorf("mail %d sent: %w", id, err)
 		}
-		return nil
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return bump(ctx, tx, s.now(), EventSent)
 	})
 }
 

@@ -25,6 +25,23 @@ type DayCount struct {
 	Unsubscribes  int64  `json:"unsubscribes"` // every way of leaving, bounces included
 	Imports       int64  `json:"imports"`
 	Bounces       int64  `json:"bounces"` // reports of any kind
+	Sent          int64  `json:"sent"`    // mails sent: digests and one-off mails
+	Complaints    int64  `json:"complaints"`
+	// ComplaintRate is Complaints / Sent (0 with nothing sent): Gmail and Yahoo
+	// want it under 0.003 (0.3 %), 0.001 recommended.
+	ComplaintRate float64 `json:"complaint_rate"`
+}
+
+// EventSent is the daily counter of mails sent, which complaint rates divide by.
+const EventSent = "sent"
+
+// DayCounts returns the counters of the last days days (today included), oldest first.
+func (s *Store) DayCounts(ctx context.Context, days int) ([]DayCount, error) {
+	out, err := s.dayCounts(ctx, days)
+	if err != nil {
+		return nil, fmt.Errorf("day counts: %w", err)
+	}
+	return out, nil
 }
 
 // Stats counts subscribers now and events over the last days days (today included).
@@ -129,8 +146,18 @@ func (s *Store) dayCounts(ctx context.Context, days int) ([]DayCount, error) {
 			d.Unsubscribes += n
 		case event == "import":
 			d.Imports += n
+		case event == EventSent:
+			d.Sent += n
 		case strings.HasPrefix(event, "bounce."):
 			d.Bounces += n
+			if event == "bounce."+BounceComplaint {
+				d.Complaints += n
+			}
+		}
+	}
+	for i := range out {
+		if out[i].Sent > 0 {
+			out[i].ComplaintRate = float64(out[i].Complaints) / float64(out[i].Sent)
 		}
 	}
 	return out, rows.Err()

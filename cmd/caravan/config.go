@@ -18,6 +18,7 @@ import (
 
 	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/mailer/bounce"
+	"github.com/caravan-news/caravan/mailer/webhook"
 	"github.com/caravan-news/caravan/templates"
 )
 
@@ -36,12 +37,15 @@ type config struct {
 	DKIMKey, DKIMSelector, DKIMDomain  string
 	FeedbackID, ReturnPath             string
 	BounceMailbox                      string
+	MailgunKey, SendGridKey            string
+	WebhookURL, WebhookSecret          string
 	BouncePoll                         time.Duration
 	SiteName, SiteURL, Accent, LogoURL string
 	PurgeAfter                         time.Duration
 	ReconsentAfter                     time.Duration // 0: the re-consent cycle is off
 	DigestLease                        time.Duration
 	LogLevel                           slog.Level
+	readersConfig
 }
 
 // setting is one configuration knob: a flag, its variable and its default.
@@ -75,6 +79,10 @@ var settings = []setting{
 	{"feedback-id", "CARAVAN_FEEDBACK_ID", "", "sender id of the Feedback-ID header (signed by DKIM) for mailbox providers' feedback loops; empty: no header"},
 	{"return-path", "CARAVAN_RETURN_PATH", "", "envelope sender for VERP, e.g. bounces@example.org: each mail goes out as bounces+<signed id>@example.org"},
 	{"bounce-mailbox", "CARAVAN_BOUNCE_MAILBOX", "", "imaps://user:pass@host:993/INBOX polled for bounce reports (RFC 3464) and complaints (RFC 5965)"},
+	{"mailgun-signing-key", "CARAVAN_MAILGUN_SIGNING_KEY", "", "Mailgun's HTTP webhook signing key, for POST /api/admin/bounces/mailgun"},
+	{"sendgrid-public-key", "CARAVAN_SENDGRID_PUBLIC_KEY", "", "SendGrid's Signed Event Webhook verification key (base64), for POST /api/admin/bounces/sendgrid"},
+	{"webhook-url", "CARAVAN_WEBHOOK_URL", "", "where subscriber events are POSTed (Standard Webhooks); empty: none are queued"},
+	{"webhook-secret", "CARAVAN_WEBHOOK_SECRET", "", "key of the webhook signatures: whsec_<base64>, or at least 24 characters"},
 	{"bounce-poll", "CARAVAN_BOUNCE_POLL", "5m", "how often the bounce mailbox is polled"},
 	{"site-name", "CARAVAN_SITE_NAME", "Asie centrale", "site name on pages, in e-mails and their subjects, and the sender's name unless --from gives one"},
 	{"site-url", "CARAVAN_SITE_URL", "", "the news site's home page, where a digest's \"and N more\" link leads (unset: the newest article's site)"},
@@ -83,6 +91,8 @@ var settings = []setting{
 	{"purge-pending-after", "CARAVAN_PURGE_PENDING_AFTER", "720h", "delete sign-ups left unconfirmed this long"},
 	{"reconsent-after", "CARAVAN_RECONSENT_AFTER", "0", "ask subscribers with no confirmed activity this long (26280h: 3 years) to renew their consent, and remove those who do not answer within 30 days; 0 is off"},
 	{"log-level", "CARAVAN_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"archive", "CARAVAN_ARCHIVE", "8760h", "how long past editions stay public at /archive (and \"view in browser\" links work); off turns the archive off"},
+	{"alert-categories", "CARAVAN_ALERT_CATEGORIES", "", "comma-separated feed categories that mark an article as breaking news (such as Alerte): digests and the archive flag it"},
 }
 
 // parseConfig reads the configuration flags (and any extra ones the command
@@ -151,6 +161,8 @@ func resolve(v func(string) string) (*config, error) {
 		TrustedProxies: list(v("trusted-proxies")), AllowedOrigins: origins(list(v("allowed-origins"))),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), FeedbackID: v("feedback-id"),
 		ReturnPath: v("return-path"), BounceMailbox: v("bounce-mailbox"),
+		MailgunKey: v("mailgun-signing-key"), SendGridKey: v("sendgrid-public-key"),
+		WebhookURL: v("webhook-url"), WebhookSecret: v("webhook-secret"),
 		SiteName: v("site-name"), SiteURL: v("site-url"), Accent: v("accent"), LogoURL: v("logo-url"),
 	}
 	var errs []error
@@ -185,6 +197,7 @@ func resolve(v func(string) string) (*config, error) {
 	if c.ReconsentAfter, err = time.ParseDuration(v("reconsent-after")); err != nil || (c.ReconsentAfter != 0 && c.ReconsentAfter < 24*time.Hour) {
 		bad("reconsent-after", errors.New("want 0 (off) or a duration of at least 24h, such as 26280h (3 years)"))
 	}
+	c.readersConfig, errs = resolveReaders(v, errs)
 	if err := c.LogLevel.UnmarshalText([]byte(v("log-level"))); err != nil {
 		bad("log-level", err)
 	}
@@ -222,6 +235,19 @@ func resolve(v func(string) string) (*config, error) {
 	if c.BounceMailbox != "" {
 		if _, err := bounce.ParseMailbox(c.BounceMailbox); err != nil {
 			bad("bounce-mailbox", err)
+		}
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("webhook-url", errors.New("want an absolute http(s) URL such as https://crm.example.org/hooks/caravan"))
+		}
+		if _, err := webhook.ParseSecret(c.WebhookSecret); err != nil {
+			bad("webhook-secret", err)
+		}
+	}
+	if c.SendGridKey != "" {
+		if _, err := bounce.ParseSendGridKey(c.SendGridKey); err != nil {
+			bad("sendgrid-public-key", err)
 		}
 	}
 	if !validFeedbackID(c.FeedbackID) {

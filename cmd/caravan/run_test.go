@@ -226,16 +226,18 @@ func TestSignupConfirmThroughSMTP(t *testing.T) {
 // message naming both its flag and its variable.
 func TestBadConfigurationIsAClearError(t *testing.T) {
 	cases := map[string][]string{
-		"send-workers":   {"--send-workers", "zero"},
-		"database":       {"--database", ""},
-		"timezone":       {"--timezone", "Mars/Olympus"},
-		"base-url":       {"--base-url", "localhost"},
-		"smtp-url":       {"--smtp-url", "smtp://127.0.0.1:25?tls=maybe"},
-		"daily-at":       {"--daily-at", "7h"},
-		"dkim-domain":    {"--dkim-selector", "caravan"},
-		"feedback-id":    {"--feedback-id", "a:b"},
-		"return-path":    {"--return-path", "Bounces <bounces@example.org>"},
-		"bounce-mailbox": {"--bounce-mailbox", "pop3s://u:p@host"},
+		"send-workers":        {"--send-workers", "zero"},
+		"database":            {"--database", ""},
+		"timezone":            {"--timezone", "Mars/Olympus"},
+		"base-url":            {"--base-url", "localhost"},
+		"smtp-url":            {"--smtp-url", "smtp://127.0.0.1:25?tls=maybe"},
+		"daily-at":            {"--daily-at", "7h"},
+		"dkim-domain":         {"--dkim-selector", "caravan"},
+		"feedback-id":         {"--feedback-id", "a:b"},
+		"return-path":         {"--return-path", "Bounces <bounces@example.org>"},
+		"bounce-mailbox":      {"--bounce-mailbox", "pop3s://u:p@host"},
+		"sendgrid-public-key": {"--sendgrid-public-key", "not-a-key"},
+		"webhook-secret":      {"--webhook-url", "https://crm.example.org/hook", "--webhook-secret", "short"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

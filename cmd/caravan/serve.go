@@ -45,6 +45,10 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	relays, err := p.relays()
+	if err != nil {
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	digests := digest.NewLauncher(workCtx, p.digestWorker(), p.schedule())
@@ -56,7 +60,8 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: p.site(), AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
-			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone}})
+			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone},
+			Archive: p.archive(), Viewer: p.viewer(), Relays: relays})
 	if err != nil {
 		return err
 	}
@@ -82,14 +87,23 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		Limiter: p.pace}
 	wg.Go(func() { outbox.Run(workCtx) })
 	wg.Go(func() { purgeLoop(workCtx, p) })
+	wg.Go(func() { complaintLoop(workCtx, p) })
 	if cfg.ReconsentAfter > 0 {
 		wg.Go(func() { reconsentLoop(workCtx, p) })
+	}
+	webhooks := "off"
+	if hooks := p.webhookSender(); hooks != nil {
+		webhooks = "on"
+		wg.Go(func() { hooks.Run(workCtx) })
+	}
+	if err := p.store.SetSetting(ctx, store.SettingWebhooks, webhooks); err != nil {
+		return err
 	}
 	if bounces != nil {
 		wg.Go(func() { bounces.Run(workCtx) })
 	}
 	// Started even with no feeds: it retires the feeds no longer configured.
-	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log, feeds.WithLanguages(feedLangs(cfg.Feeds)))
+	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log, feeds.WithAlertCategories(cfg.AlertCategories), feeds.WithLanguages(feedLangs(cfg.Feeds)))
 	wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
 
 	httpErr := make(chan error, 1)

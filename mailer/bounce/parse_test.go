@@ -57,6 +57,7 @@ func TestKindOf(t *testing.T) {
 		{"failed", "5.1.1", store.BounceHard},  // no such user
 		{"failed", "5.1.10", store.BounceHard}, // null MX
 		{"failed", "5.2.1", store.BounceHard},  // mailbox disabled
+		{"failed", "5.1.7", ""},                // the sender's address is bad: not the reader's fault
 		{"failed", "5.2.2", store.BounceSoft},  // mailbox full
 		{"failed", "4.2.2", store.BounceSoft},  // gave up on a full mailbox
 		{"failed", "5.7.1", ""},                // policy

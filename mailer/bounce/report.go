@@ -8,13 +8,14 @@
 // (store.Signer.VERPAddress), or the signed unsubscribe link in the returned
 // headers. A forged report names nobody and changes nothing.
 //
-// The package imports only the ground floor (store).
+// The package imports only the ground floor (mailer, store).
 package bounce
 
 import (
 	"errors"
 	"strings"
 
+	"github.com/caravan-news/caravan/mailer"
 	"github.com/caravan-news/caravan/store"
 )
 
@@ -42,18 +43,19 @@ type Report struct {
 	Unsubscribe []string
 }
 
-// kindOf classifies a recipient's action and RFC 3463 status. A final failure
-// counts as a hard bounce only when it is about the mailbox: the address does
-// not exist (5.1.x) or is disabled (5.2.1). A full mailbox (5.2.2) and a
-// temporary failure given up on (4.x.x) are soft. Other permanent failures are
-// about the message, the sender or the path, and suppress nobody.
+// kindOf classifies a recipient's action and RFC 3463 status as the mailer
+// classifies a refusal (mailer.IsMailboxStatus): a final failure is a hard
+// bounce only when it is about the mailbox: the address does not exist (5.1.x,
+// but the sender's own 5.1.7 and 5.1.8) or is disabled (5.2.1). A full mailbox
+// (5.2.2) and a temporary failure given up on (4.x.x) are soft. Other permanent
+// failures are about the message, the sender or the path, and suppress nobody.
 func kindOf(action, status string) string {
 	if !strings.EqualFold(action, "failed") {
 		return ""
 	}
 	class, subject, detail := splitStatus(status)
 	switch {
-	case class == "5" && (subject == "1" || subject == "2" && detail == "1"):
+	case mailer.IsMailboxStatus(status):
 		return store.BounceHard
 	case class == "5" && subject == "2" && detail == "2", class == "4":
 		return store.BounceSoft
