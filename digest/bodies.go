@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,7 +40,7 @@ type body struct {
 // writeFunc writes b with the reader's tokens in its holes, for go-mail. It
 // hands over the whole body in one Write: go-mail copies a body into a buffer
 // of its own, which then grows once instead of at every piece.
-func (b *body) writeFunc(pref, unsub string) func(io.Writer) (int64, error) {
+func (b *body) writeFunc(pref, unsub, view string) func(io.Writer) (int64, error) {
 	return func(w io.Writer) (int64, error) {
 		buf := wireBufs.Get().(*[]byte)
 		defer wireBufs.Put(buf)
@@ -50,6 +51,8 @@ func (b *body) writeFunc(pref, unsub string) func(io.Writer) (int64, error) {
 			case i == len(b.holes):
 			case b.holes[i] == store.PurposePreferences:
 				out = append(out, pref...)
+			case b.holes[i] == store.PurposeView:
+				out = append(out, view...)
 			default:
 				out = append(out, unsub...)
 			}
@@ -63,14 +66,18 @@ func (b *body) writeFunc(pref, unsub string) func(io.Writer) (int64, error) {
 // wireBufs are the buffers in which writeFunc puts bodies together.
 var wireBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// message builds sub's digest from b.
-func (c *Composer) message(b *body, sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
+// message builds sub's digest of run runID from b.
+func (c *Composer) message(b *body, runID int64, sub store.Subscriber, now time.Time) (*gomail.Msg, error) {
 	m, err := c.newMsg(sub, b.subject, "digest", now)
 	if err != nil {
 		return nil, err
 	}
 	pref := c.Links.Make(store.PurposePreferences, sub.ID, 0)
 	unsub := c.Links.Make(store.PurposeUnsubscribe, sub.ID, 0)
+	view := ""
+	if runID != 0 {
+		view = c.viewToken(runID, sub)
+	}
 	if err := c.setUnsubscribeURL(m, c.BaseURL+"/unsubscribe/"+unsub); err != nil {
 		return nil, err
 	}
@@ -78,7 +85,7 @@ func (c *Composer) message(b *body, sub store.Subscriber, now time.Time) (*gomai
 	// The body is MIME already, its parts quoted-printable: go-mail must pass
 	// it on as it is, which it does for a part it is told is 8bit. Multipart
 	// bodies may be declared 8bit (RFC 2045 6.4); this one is 7-bit clean anyway.
-	m.SetBodyWriter(gomail.ContentType(b.ctype), b.writeFunc(pref, unsub), gomail.WithPartEncoding(gomail.NoEncoding))
+	m.SetBodyWriter(gomail.ContentType(b.ctype), b.writeFunc(pref, unsub, view), gomail.WithPartEncoding(gomail.NoEncoding))
 	return m, nil
 }
 
@@ -100,19 +107,23 @@ func newBodies() *bodies {
 	return &bodies{marker: "caravan" + strings.ToLower(rand.Text()), blocks: newBlocks(), m: map[string]*body{}}
 }
 
-// get returns the body of sub's digest listing articles, with more others.
-func (bs *bodies) get(c *Composer, sub store.Subscriber, articles []store.Article, more int, now time.Time) (*body, error) {
+// get returns the body of sub's digest listing articles, with more others,
+// and with a "view in browser" link when view is set.
+func (bs *bodies) get(c *Composer, sub store.Subscriber, articles []store.Article, more int, now time.Time, view bool) (*body, error) {
 	if bs == nil {
-		return c.renderBody(nil, "caravan"+strings.ToLower(rand.Text()), sub, articles, more, now)
+		return c.renderBody(nil, "caravan"+strings.ToLower(rand.Text()), sub, articles, more, now, view)
 	}
 	key := c.bodyKey(sub, articles, more, now)
+	if view {
+		key += "|v"
+	}
 	bs.mu.Lock()
 	b := bs.m[key]
 	bs.mu.Unlock()
 	if b != nil {
 		return b, nil
 	}
-	b, err := c.renderBody(bs.blocks, bs.marker, sub, articles, more, now)
+	b, err := c.renderBody(bs.blocks, bs.marker, sub, articles, more, now, view)
 	if err != nil {
 		return nil, err
 	}
@@ -159,10 +170,13 @@ func (c *Composer) bodyKey(sub store.Subscriber, articles []store.Article, more 
 
 // renderBody renders sub's digest with marker+purpose in place of each link
 // token, and encodes it.
-func (c *Composer) renderBody(cache *blocks, marker string, sub store.Subscriber, articles []store.Article, more int, now time.Time) (*body, error) {
-	r, err := c.renderDigestLinks(cache, sub, articles, more, now,
-		c.BaseURL+"/preferences/"+marker+string(store.PurposePreferences),
-		c.BaseURL+"/unsubscribe/"+marker+string(store.PurposeUnsubscribe))
+func (c *Composer) renderBody(cache *blocks, marker string, sub store.Subscriber, articles []store.Article, more int, now time.Time, view bool) (*body, error) {
+	links := readerLinks{Preferences: c.BaseURL + "/preferences/" + marker + string(store.PurposePreferences),
+		Unsubscribe: c.BaseURL + "/unsubscribe/" + marker + string(store.PurposeUnsubscribe)}
+	if view {
+		links.View = c.BaseURL + "/view/" + marker + string(store.PurposeView)
+	}
+	r, err := c.renderDigestLinks(cache, sub, articles, more, now, links)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +226,7 @@ func encodeBody(text, html, marker string) (*body, error) {
 				break
 			}
 			rest = rest[i+len(marker):]
-			if rest == "" || (rest[0] != byte(store.PurposePreferences) && rest[0] != byte(store.PurposeUnsubscribe)) {
+			if rest == "" || !slices.Contains([]store.Purpose{store.PurposePreferences, store.PurposeUnsubscribe, store.PurposeView}, store.Purpose(rest[0])) {
 				return nil, fmt.Errorf("stray link marker in the %s part", part.ctype)
 			}
 			b.holes = append(b.holes, store.Purpose(rest[0]))

@@ -27,7 +27,7 @@ func TestSharedBodyReadsAsRenderedAlone(t *testing.T) {
 	}
 	cache := newBodies()
 	for _, sub := range readers {
-		m, err := e.compose.digest(cache, sub, arts, 3, e.clock.Now())
+		m, err := e.compose.digest(cache, 42, sub, arts, 3, e.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,9 @@ func TestSharedBodyReadsAsRenderedAlone(t *testing.T) {
 		got := received{To: sub.Email, Raw: raw}
 		checkDigest(t, got)
 		text, html := parts(t, got)
-		want, err := e.compose.renderDigest(nil, sub, arts, 3, e.clock.Now())
+		want, err := e.compose.renderDigestLinks(nil, sub, arts, 3, e.clock.Now(), readerLinks{
+			Preferences: e.compose.PreferencesURL(sub.ID), Unsubscribe: e.compose.UnsubscribeURL(sub.ID),
+			View: e.compose.BaseURL + "/view/" + e.compose.viewToken(42, sub)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,9 +36,11 @@ type Composer struct {
 	// ReturnPath turns on VERP: each mail's envelope sender is
 	// local+<signed subscriber id>@domain of it, where bounces come back.
 	ReturnPath string
-	// The readers' side (see archive.go, alerts.go): the public archive's
-	// address, empty when it is off, and the daily cap of alerts per reader.
+	// The readers' side (see archive.go, view.go, alerts.go): the public
+	// archive's address, empty when it is off; how long "view in browser"
+	// links work (default DefaultViewTTL); the daily cap of alerts per reader.
 	ArchiveURL   string
+	ViewTTL      time.Duration
 	AlertsPerDay int
 	domain       string // of the sender: Message-IDs and List-Id are on it
 }

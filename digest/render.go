@@ -28,26 +28,35 @@ type rendered struct {
 
 // Digest builds the digest mail of sub listing articles (newest first, at most
 // Cap) with more others counted in an "and N more" link, in sub's language.
+// It is no run's digest, so it has no "view in browser" link.
 func (c *Composer) Digest(sub store.Subscriber, articles []store.Article, more int, now time.Time) (*gomail.Msg, error) {
-	return c.digest(nil, sub, articles, more, now)
+	return c.digest(nil, 0, sub, articles, more, now)
 }
 
-// digest is Digest with a run's cache of rendered bodies (nil for none).
-func (c *Composer) digest(cache *bodies, sub store.Subscriber, articles []store.Article, more int, now time.Time) (*gomail.Msg, error) {
-	b, err := cache.get(c, sub, articles, more, now)
+// digest is Digest with a run's cache of rendered bodies (nil for none); a
+// digest of run runID (not 0) links to its page in the browser.
+func (c *Composer) digest(cache *bodies, runID int64, sub store.Subscriber, articles []store.Article, more int, now time.Time) (*gomail.Msg, error) {
+	b, err := cache.get(c, sub, articles, more, now, runID != 0)
 	if err != nil {
 		return nil, err
 	}
-	return c.message(b, sub, now)
+	return c.message(b, runID, sub, now)
 }
 
 func (c *Composer) renderDigest(cache *blocks, sub store.Subscriber, articles []store.Article, more int, now time.Time) (rendered, error) {
-	return c.renderDigestLinks(cache, sub, articles, more, now, c.PreferencesURL(sub.ID), c.UnsubscribeURL(sub.ID))
+	return c.renderDigestLinks(cache, sub, articles, more, now,
+		readerLinks{Preferences: c.PreferencesURL(sub.ID), Unsubscribe: c.UnsubscribeURL(sub.ID)})
+}
+
+// readerLinks are the links of one reader's digest.
+type readerLinks struct {
+	Preferences, Unsubscribe string
+	View                     string // "view in browser"; empty for none
 }
 
 // renderDigestLinks is renderDigest with the reader's links given.
 func (c *Composer) renderDigestLinks(cache *blocks, sub store.Subscriber, articles []store.Article, more int, now time.Time,
-	preferencesURL, unsubscribeURL string) (rendered, error) {
+	links readerLinks) (rendered, error) {
 	if len(articles) == 0 {
 		return rendered{}, errors.New("render digest: no articles")
 	}
@@ -56,7 +65,7 @@ func (c *Composer) renderDigestLinks(cache *blocks, sub store.Subscriber, articl
 		Locale: loc, SiteName: c.SiteName, Logo: c.logo(), Accent: c.Accent, Date: now.In(c.location()),
 		Count: count(loc, len(articles)+more), Following: following(loc, sub.Countries), Frequency: sub.Frequency,
 		More: more, MoreURL: c.moreURL(articles),
-		PreferencesURL: preferencesURL, UnsubscribeURL: unsubscribeURL,
+		PreferencesURL: links.Preferences, UnsubscribeURL: links.Unsubscribe, ViewURL: links.View, ArchiveURL: c.ArchiveURL,
 	}
 	data.Subject = c.subject(sub, articles, more)
 	titles := make([]string, 0, 3)
@@ -168,7 +177,7 @@ func (b *blocks) get(c *Composer, locale string, a store.Article) (templates.Dig
 	}
 	blk, err := c.Tpl.MailBlock("digest", "article", templates.DigestArticle{
 		Locale: locale, Accent: c.Accent, Title: a.Title, URL: a.URL, Summary: summaryText(a.Summary),
-		Countries: a.Countries, Published: a.PublishedAt.In(c.location()),
+		Countries: a.Countries, Published: a.PublishedAt.In(c.location()), Alert: a.Alert,
 	})
 	if err != nil || b == nil {
 		return blk, err

@@ -27,7 +27,7 @@ func (s *sending) loop(ctx context.Context, jobs <-chan job) {
 			s.skipped.Add(1)
 			continue
 		}
-		msg, err := s.w.Compose.digest(s.cache, j.sub, j.sel.Articles, j.sel.More(), s.w.Store.Now())
+		msg, err := s.w.Compose.digest(s.cache, s.run.ID, j.sub, j.sel.Articles, j.sel.More(), s.w.Store.Now())
 		if err != nil {
 			s.log.Error("digest not rendered", "subscriber_id", j.sub.ID, "err", err)
 			s.results <- outcome{d: store.Delivery{SubscriberID: j.sub.ID, Status: store.DeliveryFailedTemp, Error: err.Error()}}

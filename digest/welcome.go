@@ -28,9 +28,10 @@ func (s Schedule) Next(frequency string, now time.Time) (time.Time, error) {
 }
 
 // Welcome builds the mail a reader gets right after confirming: what they
-// will receive and when (next, the schedule's next slot), the latest of
-// articles about their countries, and their preferences and unsubscribe links.
-func (c *Composer) Welcome(sub store.Subscriber, articles []store.Article, next, now time.Time) (*gomail.Msg, error) {
+// will receive and when (rhythm, their schedule in words such as "Chaque jour
+// vers 7 h", and next, its next slot), the latest of articles about their
+// countries, and their preferences and unsubscribe links.
+func (c *Composer) Welcome(sub store.Subscriber, articles []store.Article, rhythm string, next, now time.Time) (*gomail.Msg, error) {
 	loc := sub.Locale
 	about := templates.T(loc, "mail.welcome.all")
 	if len(sub.Countries) > 0 {
@@ -38,7 +39,7 @@ func (c *Composer) Welcome(sub store.Subscriber, articles []store.Article, next,
 	}
 	data := templates.WelcomeMail{Locale: loc, SiteName: c.SiteName, Accent: c.Accent,
 		Subject: templates.T(loc, "mail.welcome.subject"),
-		What:    templates.Tf(loc, "mail.welcome.what", templates.T(loc, "mail.welcome."+sub.Frequency), about),
+		What:    templates.Tf(loc, "mail.welcome.what", rhythm, about),
 		Next:    next.In(c.location()), ArchiveURL: c.ArchiveURL,
 		PreferencesURL: c.PreferencesURL(sub.ID), UnsubscribeURL: c.UnsubscribeURL(sub.ID)}
 	if sub.Alerts {
@@ -134,7 +135,8 @@ func (o *Outbox) welcome(ctx context.Context, sub store.Subscriber) (*gomail.Msg
 	if err != nil {
 		return nil, err
 	}
-	return o.Compose.Welcome(sub, latest, next, now)
+	spec, _ := o.Schedule.Spec(sub.Frequency) // the frequency is valid: Next read it
+	return o.Compose.Welcome(sub, latest, templates.Schedule(sub.Locale, sub.Frequency, spec), next, now)
 }
 
 // alertsPerDay is the daily cap of alerts per reader (default 3).

@@ -94,6 +94,7 @@ func article(it *gofeed.Item, base *url.URL) store.ArticleInput {
 		Summary:     truncate(summary, SummaryLen),
 		Countries:   MatchCountries(it.Categories...),
 		PublishedAt: published(it),
+		Categories:  it.Categories,
 	}
 }
 

@@ -92,6 +92,7 @@ type Poller struct {
 	owner    string            // this poller's name on the feeds it leases
 	lease    time.Duration     // how long one poll may hold its feed
 	langs    map[string]string // feed URL → the language of its articles, as configured
+	alerts   [][]string        // categories that mark breaking news, folded (see alerts.go)
 }
 
 // Option changes how NewPoller builds a Poller.
@@ -279,6 +280,7 @@ func (p *Poller) fetchAndStore(ctx context.Context, f store.Feed) (res Result, e
 			items[i].Lang = lang
 		}
 	}
+	p.markAlerts(items)
 	valid := items[:0]
 	for _, it := range items {
 		if err := it.Normalize(); err != nil {

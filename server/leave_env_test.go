@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/caravan-news/caravan/digest"
 	"github.com/caravan-news/caravan/server"
 	"github.com/caravan-news/caravan/store"
 	"github.com/caravan-news/caravan/store/storetest"
@@ -65,8 +66,12 @@ func newLeaveEnvWith(t *testing.T, baseURL string, relays server.Relays) *leaveE
 	links := store.NewSigner("test-secret", c.Now)
 	cfg := server.Config{BaseURL: baseURL, Site: templates.Site{Name: "Asie centrale", BaseURL: baseURL, From: "Newsletter"},
 		RateLimit: 1000}
+	compose, err := digest.NewComposer("Newsletter <newsletter@localhost>", baseURL, "Asie centrale", "", time.UTC, links, tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e, err := server.New(cfg, server.Deps{Log: log, Store: st, Pages: tpl, Links: links, Admin: testKey(adminToken),
-		Metrics: server.NewMetrics(st, log), Relays: relays})
+		Metrics: server.NewMetrics(st, log), Viewer: &digest.Viewer{Store: st, Compose: compose}, Relays: relays})
 	if err != nil {
 		t.Fatal(err)
 	}

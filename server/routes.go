@@ -17,7 +17,7 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	e.Use(securityHeaders(cfg.AllowedOrigins))
 
 	pages := pageRenderer{pages: d.Pages, site: cfg.Site}
-	public := e.Group("", middleware.BodyLimit("64K"), crossOrigin(cfg.AllowedOrigins))
+	public := e.Group("", middleware.BodyLimit("64K"), crossOrigin(d.Log, cfg.AllowedOrigins))
 	limited := rateLimit(cfg.RateLimit)
 
 	page(public, "/", handleSignupPage(pages, cfg.AllowedOrigins))
@@ -27,6 +27,14 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	page(public, "/privacy", handlePrivacy(pages))
 	page(public, "/manage", handleManagePage(pages))
 	public.POST("/manage", handleManage(d.Log, d.Store, pages), limited)
+	if d.Archive != nil { // off: these pages do not exist
+		public.GET("/archive", handleArchive(d.Archive, pages))
+		public.GET("/archive/:frequency/:day", handleEdition(d.Archive, pages))
+		public.GET("/archive.atom", handleArchiveFeed(d.Archive, pages))
+	}
+	if d.Viewer != nil {
+		public.GET("/view/:token", handleView(d.Viewer, pages))
+	}
 
 	page(public, "/confirm/:token", handleConfirmPage(d.Links, pages))
 	public.POST("/confirm/:token", handleConfirm(d.Log, d.Store, d.Links, pages), limited)

@@ -58,11 +58,16 @@ func TestBadLinksChangeNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := store.NewSigner("another secret", env.clock.Now)
+	run, _, err := env.store.StartRun(ctx, "daily", env.clock.Now(), "test", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
 	routes := []struct {
 		method, prefix, suffix string
 		purpose                store.Purpose
 		victim                 int64 // whom a genuine token of this purpose would change
 	}{
+		{"GET", "/view/", "", store.PurposeView, ana.ID},
 		{"GET", "/confirm/", "", store.PurposeConfirm, pending},
 		{"POST", "/confirm/", "", store.PurposeConfirm, pending},
 		{"GET", "/unsubscribe/", "", store.PurposeUnsubscribe, ana.ID},
@@ -75,8 +80,18 @@ func TestBadLinksChangeNothing(t *testing.T) {
 	for _, id := range []int64{ana.ID, pending, left.ID} {
 		before[id] = env.status(t, id)
 	}
+	// makeToken makes a genuine token of purpose for id (a view token names ana's digest of run).
+	makeToken := func(signer *store.Signer, purpose store.Purpose, id int64, ttl time.Duration) string {
+		if purpose == store.PurposeView {
+			if ttl == 0 { // view links always expire
+				ttl = time.Hour
+			}
+			return signer.MakeView(store.ViewRef{SubscriberID: id, RunID: run.ID, From: ana.DigestFrom(), Locale: "en"}, ttl)
+		}
+		return signer.Make(purpose, id, ttl)
+	}
 	for _, r := range routes {
-		good := env.links.Make(r.purpose, r.victim, 0)
+		good := makeToken(env.links, r.purpose, r.victim, 0)
 		wrongPurpose := store.PurposeConfirm
 		if r.purpose == store.PurposeConfirm {
 			wrongPurpose = store.PurposePreferences
@@ -90,10 +105,10 @@ func TestBadLinksChangeNothing(t *testing.T) {
 			"tampered":      good[:len(good)-3] + string("ABC"[len(good)%3]) + good[len(good)-2:],
 			"truncated":     good[:len(good)-4],
 			"extended":      good + "A",
-			"other purpose": env.links.Make(wrongPurpose, r.victim, 0),
-			"other key":     other.Make(r.purpose, r.victim, 0),
-			"expired":       env.links.Make(r.purpose, r.victim, -time.Minute),
-			"spliced id":    spliceID(t, env.links.Make(r.purpose, someoneElse, 0), r.victim),
+			"other purpose": makeToken(env.links, wrongPurpose, r.victim, 0),
+			"other key":     makeToken(other, r.purpose, r.victim, 0),
+			"expired":       makeToken(env.links, r.purpose, r.victim, -time.Minute),
+			"spliced id":    spliceID(t, makeToken(env.links, r.purpose, someoneElse, 0), r.victim),
 			"junk":          "%00%0d%0aSet-Cookie:x=1",
 			"overlong":      strings.Repeat("A", 5000),
 		}

@@ -40,6 +40,8 @@ type Deps struct {
 	Digests DigestStarter // may be nil until the digest worker exists
 	Metrics http.Handler  // may be nil
 	Desk    DeskParts     // what the editors' desk drives besides the store
+	Archive Archive       // nil: the public archive is off
+	Viewer  Viewer        // "view in browser"; nil: no such page
 	Relays  Relays        // the relays' own bounce webhooks
 }
 

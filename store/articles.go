@@ -34,6 +34,7 @@ type Article struct {
 	ArrivedAt   time.Time `json:"arrived_at"` // when Caravan learned of it: what "new" means to a digest
 	UpdatedAt   time.Time `json:"updated_at"`
 	FeedID      int64     `json:"feed_id,omitempty"` // 0: added through the API or the CLI
+	Alert       bool      `json:"alert"`             // breaking news: sent at once to the readers of alerts
 }
 
 // ArticleInput is an article as the admin API, the CLI or a feed gives it.
@@ -45,6 +46,8 @@ type ArticleInput struct {
 	Countries   []string  `json:"countries"`
 	Lang        string    `json:"lang"`         // a language tag (fr, en, fr-FR); empty: unknown
 	PublishedAt time.Time `json:"published_at"` // zero: the store uses the time it first sees the article
+	Alert       bool      `json:"alert"`        // breaking news; once an alert, an article stays one
+	Categories  []string  `json:"-"`            // a feed item's categories, read for countries and the alert marker; not stored
 }
 
 // Normalize checks the input and puts it in stored form, in place: the URL must
@@ -178,8 +181,8 @@ func upsertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 		return false, false, nil
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, countries = ?, lang = ?,
-		published_at = ?, updated_at = ? WHERE id = ?`,
-		in.URL, in.Title, in.Summary, codes, in.Lang, published, now.UnixMilli(), id)
+		published_at = ?, updated_at = ?, alert = CASE WHEN ? = 1 THEN 1 ELSE alert END WHERE id = ?`,
+		in.URL, in.Title, in.Summary, codes, in.Lang, published, now.UnixMilli(), boolInt(in.Alert), id)
 	return false, err == nil, err
 }
 
@@ -192,10 +195,10 @@ func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 	}
 	feed := sql.NullInt64{Int64: feedID, Valid: feedID != 0}
 	res, err := tx.ExecContext(ctx, `INSERT INTO articles
-		(guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
+		(guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id, alert)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING`,
 		in.GUID, in.URL, in.Title, in.Summary, joinCodes(in.Countries), in.Lang,
-		published.UnixMilli(), now.UnixMilli(), now.UnixMilli(), feed)
+		published.UnixMilli(), now.UnixMilli(), now.UnixMilli(), feed, boolInt(in.Alert))
 	if err != nil {
 		return false, err
 	}
@@ -206,12 +209,30 @@ func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 // Articles lists up to limit articles, the most recently arrived first, for admins.
 // A limit outside 1..1000 means DefaultArticlesLimit.
 func (s *Store) Articles(ctx context.Context, limit int) ([]Article, error) {
+	return s.FindArticles(ctx, ArticleFilter{Limit: limit})
+}
+
+// ArticleFilter narrows FindArticles; its zero value lists the newest.
+type ArticleFilter struct {
+	Country string    // a code: the articles tagged with it
+	Lang    string    // a language code: the articles in it
+	Since   time.Time // the articles that arrived at or after it
+	Limit   int       // outside 1..1000: DefaultArticlesLimit
+}
+
+// FindArticles lists the articles f selects, the most recently arrived first.
+func (s *Store) FindArticles(ctx context.Context, f ArticleFilter) ([]Article, error) {
+	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = DefaultArticlesLimit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries, lang,
-		published_at, arrived_at, updated_at, feed_id
-		FROM articles ORDER BY arrived_at DESC, id DESC LIMIT ?`, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+articleColumns+`
+		FROM articles
+		WHERE (CAST(? AS TEXT) = '' OR ',' || countries || ',' LIKE '%,' || CAST(? AS TEXT) || ',%')
+		  AND (CAST(? AS TEXT) = '' OR lang = CAST(? AS TEXT))
+		  AND arrived_at >= ?
+		ORDER BY arrived_at DESC, id DESC LIMIT ?`,
+		f.Country, f.Country, f.Lang, f.Lang, f.Since.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
 	}
@@ -236,13 +257,14 @@ func scanArticle(row scanner) (Article, error) {
 		codes                       string
 		published, arrived, updated int64
 		feed                        sql.NullInt64
+		alert                       int
 	)
 	if err := row.Scan(&a.ID, &a.GUID, &a.URL, &a.Title, &a.Summary, &codes, &a.Lang,
-		&published, &arrived, &updated, &feed); err != nil {
+		&published, &arrived, &updated, &feed, &alert); err != nil {
 		return Article{}, err
 	}
 	a.Countries = splitCodes(codes)
 	a.PublishedAt, a.ArrivedAt, a.UpdatedAt = ms(published), ms(arrived), ms(updated)
-	a.FeedID = feed.Int64
+	a.FeedID, a.Alert = feed.Int64, alert != 0
 	return a, nil
 }

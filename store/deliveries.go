@@ -156,8 +156,7 @@ func (s *Store) Mailable(ctx context.Context, ids []int64) (map[int64]bool, erro
 // picks from. Half-open windows chain without gap or overlap: an article
 // arriving in the very millisecond a run starts belongs to the next run.
 func (s *Store) DigestArticles(ctx context.Context, from, until time.Time) ([]Article, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, guid, url, title, summary, countries, lang,
-		published_at, arrived_at, updated_at, feed_id
+	rows, err := s.r.QueryContext(ctx, `SELECT `+articleColumns+`
 		FROM articles WHERE arrived_at >= ? AND arrived_at < ?
 		ORDER BY published_at DESC, id DESC`, from.UnixMilli(), until.UnixMilli())
 	if err != nil {

@@ -135,7 +135,8 @@ func (s *Store) LatestArticles(ctx context.Context, limit int) ([]Article, error
 	return collectArticles(rows, "latest articles")
 }
 
-const articleColumns = `id, guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id`
+// articleColumns are what scanArticle reads, in its order.
+const articleColumns = `id, guid, url, title, summary, countries, lang, published_at, arrived_at, updated_at, feed_id, alert`
 
 // collectArticles reads and closes rows of articleColumns.
 func collectArticles(rows *sql.Rows, what string) ([]Article, error) {
@@ -152,4 +153,12 @@ func collectArticles(rows *sql.Rows, what string) ([]Article, error) {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
+}
+
+// boolInt stores a flag as 0 or 1, the same on both backends.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -23,6 +23,8 @@ type DigestMail struct {
 	More                           int           // matching articles not listed
 	MoreURL                        string
 	PreferencesURL, UnsubscribeURL string
+	ArchiveURL                     string // the public archive; empty when it is off
+	ViewURL                        string // this digest in the browser; empty for none
 }
 
 // DigestArticle is what the "article" block of the digest templates receives.
@@ -34,6 +36,7 @@ type DigestArticle struct {
 	Summary   string   // plain text: the templates escape it like any text
 	Countries []string // codes; none means regional news
 	Published time.Time
+	Alert     bool // breaking news, sent as an alert already to those who chose alerts
 }
 
 // DigestBlock is one article rendered in both parts.

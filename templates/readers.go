@@ -45,3 +45,45 @@ type Manage struct {
 	Email string
 	Error string // about the address, already in the page's language
 }
+
+// ArchiveList is the state of the archive page: one page of editions.
+type ArchiveList struct {
+	Editions           []ArchiveEntry
+	NewerURL, OlderURL string // empty at either end
+	FeedURL            string
+}
+
+// ArchiveEntry is one edition in the archive's list.
+type ArchiveEntry struct {
+	URL       string
+	Frequency string // daily or weekly
+	Date      time.Time
+	Articles  int
+}
+
+// EditionPage is one edition: its articles by country, and a country filter.
+type EditionPage struct {
+	Frequency string
+	Date      time.Time
+	Groups    []EditionGroup
+	All       []string // country codes to filter by
+	Country   string   // the filter chosen, "" for all
+	Action    string   // GET target of the filter form
+	FeedURL   string
+	BackURL   string // the list of editions; empty when the archive is off
+	Notice    string // catalogue key of a note above the edition
+}
+
+// EditionGroup is the articles of an edition about one country ("" for regional news).
+type EditionGroup struct {
+	Country  string
+	Articles []EditionArticle
+}
+
+// EditionArticle is one article of a public edition.
+type EditionArticle struct {
+	Title, URL, Summary string
+	Countries           []string
+	Published           time.Time
+	Alert               bool
+}

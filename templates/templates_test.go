@@ -57,6 +57,14 @@ var pageData = map[string]any{
 		Language: "en", All: []string{"kz", "kg", "uz", "tj", "tm"}, Errors: map[string]string{"lang": `"><script>x</script>`},
 		Saved: true, Unsubscribed: true, ResubscribeAction: "/preferences/p/resubscribe", UnsubscribeURL: "/unsubscribe/t"},
 	"manage": templates.Manage{Email: `"><script>x</script>`, Error: "bad"},
+	"archive": templates.ArchiveList{Editions: []templates.ArchiveEntry{{URL: "/archive/daily/2026-11-27", Frequency: "daily",
+		Date: time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC), Articles: 3}}, NewerURL: "/archive", OlderURL: "/archive?page=3",
+		FeedURL: "/archive.atom"},
+	"edition": templates.EditionPage{Frequency: "weekly", Date: time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC),
+		Groups: []templates.EditionGroup{{Country: "kg", Articles: []templates.EditionArticle{{Title: `"><script>x</script>`,
+			URL: "https://example.org/a", Alert: true}}}, {Articles: []templates.EditionArticle{{Title: "R", URL: "https://example.org/r"}}}},
+		All: []string{"kz", "kg"}, Country: "kg", Action: "/archive/weekly/2026-11-23", FeedURL: "/archive.atom", BackURL: "/archive",
+		Notice: "view.public"},
 }
 
 // mailData holds sample data for each mail template.

@@ -45,6 +45,7 @@ type config struct {
 	ReconsentAfter                     time.Duration // 0: the re-consent cycle is off
 	DigestLease                        time.Duration
 	LogLevel                           slog.Level
+	readersConfig
 }
 
 // setting is one configuration knob: a flag, its variable and its default.
@@ -61,7 +62,7 @@ var settings = []setting{
 	{"from", "CARAVAN_FROM", "newsletter@localhost", "sender address, with a display name (Name <addr>) or without one: the site name is shown then"},
 	{"admin-token", "CARAVAN_ADMIN_TOKEN", "", "bearer token for /api/admin/*, 32 characters or more (unset: generated and printed once; caravan admin token issues a new one)"},
 	{"secret", "CARAVAN_SECRET", "", "key for signed links, 32 characters or more (unset: generated once and kept in the database)"},
-	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles"},
+	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles; lang=URL (fr=https://…) says the language of a feed's articles, else the feed's <language> does"},
 	{"feed-interval", "CARAVAN_FEED_INTERVAL", "15m", "how often feeds are polled"},
 	{"daily-at", "CARAVAN_DAILY_AT", "0 7 * * *", "cron spec of the daily digest"},
 	{"weekly-at", "CARAVAN_WEEKLY_AT", "0 7 * * 1", "cron spec of the weekly digest"},
@@ -90,6 +91,8 @@ var settings = []setting{
 	{"purge-pending-after", "CARAVAN_PURGE_PENDING_AFTER", "720h", "delete sign-ups left unconfirmed this long"},
 	{"reconsent-after", "CARAVAN_RECONSENT_AFTER", "0", "ask subscribers with no confirmed activity this long (26280h: 3 years) to renew their consent, and remove those who do not answer within 30 days; 0 is off"},
 	{"log-level", "CARAVAN_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"archive", "CARAVAN_ARCHIVE", "8760h", "how long past editions stay public at /archive (and \"view in browser\" links work); off turns the archive off"},
+	{"alert-categories", "CARAVAN_ALERT_CATEGORIES", "", "comma-separated feed categories that mark an article as breaking news (such as Alerte): digests and the archive flag it"},
 }
 
 // parseConfig reads the configuration flags (and any extra ones the command
@@ -194,6 +197,7 @@ func resolve(v func(string) string) (*config, error) {
 	if c.ReconsentAfter, err = time.ParseDuration(v("reconsent-after")); err != nil || (c.ReconsentAfter != 0 && c.ReconsentAfter < 24*time.Hour) {
 		bad("reconsent-after", errors.New("want 0 (off) or a duration of at least 24h, such as 26280h (3 years)"))
 	}
+	c.readersConfig, errs = resolveReaders(v, errs)
 	if err := c.LogLevel.UnmarshalText([]byte(v("log-level"))); err != nil {
 		bad("log-level", err)
 	}

@@ -72,13 +72,15 @@ func (p *parts) init(ctx context.Context) error {
 	}
 	p.compose.SiteURL, p.compose.LogoURL = p.cfg.SiteURL, p.cfg.LogoURL
 	p.compose.FeedbackID, p.compose.ReturnPath = p.cfg.FeedbackID, p.cfg.ReturnPath
+	p.composeReaders()
 	return nil
 }
 
 // site is how the pages present the newsletter.
 func (p *parts) site() templates.Site {
 	return templates.Site{Name: p.cfg.SiteName, Accent: p.cfg.Accent, LogoURL: p.cfg.LogoURL, BaseURL: p.cfg.BaseURL,
-		From: p.compose.From.Name + " (" + p.compose.From.Address + ")", DailyAt: p.cfg.DailyAt, WeeklyAt: p.cfg.WeeklyAt}
+		From: p.compose.From.Name + " (" + p.compose.From.Address + ")", DailyAt: p.cfg.DailyAt, WeeklyAt: p.cfg.WeeklyAt,
+		Archive: p.cfg.Archive > 0}
 }
 
 // baseURLKey is the setting where caravan serve records its public URL, so

@@ -105,7 +105,7 @@ func TestWelcomeAndLostLinkThroughTheProgram(t *testing.T) {
 
 	raw, text, htmlPart := h.mailWith(t, reader, "Bienvenue")
 	checkHeaders(t, "welcome", raw, reader)
-	for _, want := range []string{"chaque matin", "Kirghizistan, Ouzbékistan", "Premier envoi", "à 7\u00a0h\u00a000",
+	for _, want := range []string{"Chaque jour vers 7\u00a0h, vous recevrez", "Kirghizistan, Ouzbékistan", "Premier envoi", "à 7\u00a0h\u00a000",
 		"Bichkek inaugure une ligne de tramway", "https://news.example.org/kg-1", "/preferences/", "/unsubscribe/"} {
 		if !strings.Contains(text, want) || !strings.Contains(htmlPart, want) {
 			t.Errorf("welcome lacks %q:\n%s", want, text)

@@ -94,7 +94,7 @@ func pageShots(t *testing.T, env *browserEnv, mails map[string]string) []shot {
 		chromedp.SendKeys(chromedp.CSS("#caravan-email"), "lecteur.example.org"),
 		chromedp.Click(chromedp.CSS(".cvn-submit"), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS("#caravan-email-error"))}
-	return []shot{
+	shots := []shot{
 		{"signup-fr", "fr", false, nav(base + "/?country=kg")},
 		{"signup-en", "en", false, nav(base + "/?lang=en&country=kg")},
 		{"signup-dark", "fr", true, nav(base + "/?country=kg")},
@@ -116,6 +116,8 @@ func pageShots(t *testing.T, env *browserEnv, mails map[string]string) []shot {
 		{"mail-digest", "fr", false, nav("file://" + mails["digest-fr"])},
 		{"mail-digest-en", "en", false, nav("file://" + mails["digest-en"])},
 	}
+	shots = append(shots, readerShots(t, env, mails, nav)...)
+	return shots
 }
 
 // recompress makes Chromium's PNG small enough to commit: pages are a few
@@ -196,6 +198,7 @@ func writeSampleMails(t *testing.T, env *browserEnv) map[string]string {
 		t.Fatal(err)
 	}
 	write("confirm", m)
+	readerMails(t, c, reader, now, write)
 	return out
 }
 

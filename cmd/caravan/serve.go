@@ -61,7 +61,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
 			Metrics: server.NewMetrics(p.store, log), Desk: server.DeskParts{Schedule: p.schedule(), Zone: cfg.Timezone},
-			Relays: relays})
+			Archive: p.archive(), Viewer: p.viewer(), Relays: relays})
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 		wg.Go(func() { bounces.Run(workCtx) })
 	}
 	// Started even with no feeds: it retires the feeds no longer configured.
-	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log)
+	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log, feeds.WithAlertCategories(cfg.AlertCategories), feeds.WithLanguages(feedLangs(cfg.Feeds)))
 	wg.Go(func() { poller.Run(workCtx, cfg.FeedInterval) })
 
 	httpErr := make(chan error, 1)
