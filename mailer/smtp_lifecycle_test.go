@@ -21,7 +21,7 @@ func TestSMTPHonoursContextAndTimeout(t *testing.T) {
 		wantCtx bool          // the error wraps context.DeadlineExceeded
 	}{
 		{"ctx deadline cuts a hung transaction", 30 * time.Second, 100 * time.Millisecond, true},
-		{"Timeout cuts a hung transaction", 100 * time.Millisecond, 0, false},
+		{"Timeout cuts a hung transaction", time.Second, 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

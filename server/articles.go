@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -40,20 +43,53 @@ func handleAddArticles(st articleAdder) echo.HandlerFunc {
 }
 
 type articleLister interface {
-	Articles(ctx context.Context, limit int) ([]store.Article, error)
+	FindArticles(ctx context.Context, f store.ArticleFilter) ([]store.Article, error)
 	Feeds(ctx context.Context) ([]store.Feed, error)
 }
 
-// handleListArticles lists the newest articles (?limit=, at most 1000).
+// handleListArticles lists the newest articles (?limit=, at most 1000),
+// filtered by ?country= (a code or a name), ?lang= and ?since= (RFC 3339 or
+// YYYY-MM-DD).
 func handleListArticles(st articleLister) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit, _ := strconv.Atoi(c.QueryParam("limit"))
-		list, err := st.Articles(c.Request().Context(), limit)
+		f, err := articleFilter(c)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+		}
+		list, err := st.FindArticles(c.Request().Context(), f)
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"articles": list})
 	}
+}
+
+func articleFilter(c echo.Context) (store.ArticleFilter, error) {
+	var f store.ArticleFilter
+	f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
+	if v := c.QueryParam("country"); v != "" {
+		codes, err := store.NormalizeCountries([]string{v})
+		if err != nil || len(codes) != 1 {
+			return f, fmt.Errorf("country: want one of kz, kg, uz, tj, tm (or its name), got %q", v)
+		}
+		f.Country = codes[0]
+	}
+	lang, err := store.NormalizeLang(c.QueryParam("lang"))
+	if err != nil {
+		return f, errors.New("lang: want a language code such as fr or en")
+	}
+	f.Lang = lang
+	if v := c.QueryParam("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			t, err = time.Parse(time.DateOnly, v)
+		}
+		if err != nil {
+			return f, fmt.Errorf("since: want a time such as 2026-12-01 or 2026-12-01T07:00:00Z, got %q", v)
+		}
+		f.Since = t
+	}
+	return f, nil
 }
 
 // handleListFeeds shows each feed with its last success and last error.

@@ -15,7 +15,7 @@ import (
 
 // deskArticles is what the articles' and feeds' pages need of the store.
 type deskArticles interface {
-	DeskArticles(ctx context.Context, f store.ArticleFilter) ([]store.DeskArticle, error)
+	DeskArticles(ctx context.Context, f store.DeskArticleFilter) ([]store.DeskArticle, error)
 	HideArticle(ctx context.Context, id int64, hidden bool) (store.Article, error)
 	AddArticles(ctx context.Context, items []store.ArticleInput) (store.AddResult, error)
 	Feeds(ctx context.Context) ([]store.Feed, error)
@@ -23,7 +23,7 @@ type deskArticles interface {
 
 // articlesPage is the data of /admin/articles.
 type articlesPage struct {
-	Filter    store.ArticleFilter
+	Filter    store.DeskArticleFilter
 	Articles  []store.DeskArticle
 	Countries []string
 	Form      articleForm
@@ -37,7 +37,7 @@ type articleForm struct {
 }
 
 func articlesList(c echo.Context, st deskArticles, d deskRenderer, status int, form articleForm) error {
-	f := store.ArticleFilter{Country: c.QueryParam("country"), Query: strings.TrimSpace(c.QueryParam("q")),
+	f := store.DeskArticleFilter{Country: c.QueryParam("country"), Query: strings.TrimSpace(c.QueryParam("q")),
 		Hidden: c.QueryParam("hidden")}
 	list, err := st.DeskArticles(c.Request().Context(), f)
 	if err != nil {

@@ -27,7 +27,7 @@ func TestDeskArticlesAddAndHide(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add: %d", resp.StatusCode)
 	}
-	list, _ := env.store.DeskArticles(context.Background(), store.ArticleFilter{})
+	list, _ := env.store.DeskArticles(context.Background(), store.DeskArticleFilter{})
 	if len(list) != 1 || list[0].Title != "Bichkek: new metro line" || list[0].Countries[0] != "kg" {
 		t.Fatalf("stored: %+v", list)
 	}

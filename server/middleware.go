@@ -54,7 +54,11 @@ func securityHeaders(allowed []string) echo.MiddlewareFunc {
 // that another site made (CSRF), except from the sites allowed to embed the form,
 // which also get CORS headers. Clients that are not browsers send neither header
 // and pass, as they can forge no one's cookies anyway.
-func crossOrigin(allowed []string) echo.MiddlewareFunc {
+//
+// A refusal is logged at info level with the origin and path, never the
+// client's address: an operator who forgot CARAVAN_ALLOWED_ORIGINS sees why
+// the form under the articles answers 403.
+func crossOrigin(log *slog.Logger, allowed []string) echo.MiddlewareFunc {
 	protect := http.NewCrossOriginProtection()
 	for _, o := range allowed {
 		if err := protect.AddTrustedOrigin(o); err != nil {
@@ -72,6 +76,10 @@ func crossOrigin(allowed []string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		guarded := func(c echo.Context) error {
 			if err := protect.Check(c.Request()); err != nil {
+				r := c.Request()
+				log.Info("cross-origin request refused: add its origin to CARAVAN_ALLOWED_ORIGINS if it is yours",
+					"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"),
+					"method", r.Method, "path", c.Path())
 				return errForbiddenOrigin
 			}
 			return next(c)

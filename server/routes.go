@@ -17,7 +17,7 @@ func addRoutes(e *echo.Echo, cfg Config, d Deps) {
 	e.Use(securityHeaders(cfg.AllowedOrigins))
 
 	pages := pageRenderer{pages: d.Pages, site: cfg.Site}
-	public := e.Group("", middleware.BodyLimit("64K"), crossOrigin(cfg.AllowedOrigins))
+	public := e.Group("", middleware.BodyLimit("64K"), crossOrigin(d.Log, cfg.AllowedOrigins))
 	limited := rateLimit(cfg.RateLimit)
 
 	page(public, "/", handleSignupPage(pages, cfg.AllowedOrigins))

@@ -117,6 +117,11 @@ func signupInvalid(c echo.Context, p pageRenderer, loc string, req signupRequest
 		}
 		return c.JSON(http.StatusUnprocessableEntity, body)
 	}
+	if returnTo != "" {
+		// From the form under an article: back to the article, whose snippet
+		// shows the problem by CSS :target, with no JavaScript.
+		return c.Redirect(http.StatusSeeOther, withParam(returnTo, "caravan", "invalid")+"#caravan-error")
+	}
 	form := templates.SignupForm{Action: "/subscribe", Email: req.Email, Countries: req.Countries,
 		Frequency: req.Frequency, Source: req.Source, ReturnTo: returnTo, Errors: errs, All: store.Countries}
 	return p.render(c, http.StatusUnprocessableEntity, "signup", loc, "signup.title", form)

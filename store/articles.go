@@ -209,11 +209,30 @@ func insertArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64,
 // Articles lists up to limit articles, the most recently arrived first, for admins.
 // A limit outside 1..1000 means DefaultArticlesLimit.
 func (s *Store) Articles(ctx context.Context, limit int) ([]Article, error) {
+	return s.FindArticles(ctx, ArticleFilter{Limit: limit})
+}
+
+// ArticleFilter narrows FindArticles; its zero value lists the newest.
+type ArticleFilter struct {
+	Country string    // a code: the articles tagged with it
+	Lang    string    // a language code: the articles in it
+	Since   time.Time // the articles that arrived at or after it
+	Limit   int       // outside 1..1000: DefaultArticlesLimit
+}
+
+// FindArticles lists the articles f selects, the most recently arrived first.
+func (s *Store) FindArticles(ctx context.Context, f ArticleFilter) ([]Article, error) {
+	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = DefaultArticlesLimit
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+articleColumns+`
-		FROM articles ORDER BY arrived_at DESC, id DESC LIMIT ?`, limit)
+		FROM articles
+		WHERE (CAST(? AS TEXT) = '' OR ',' || countries || ',' LIKE '%,' || CAST(? AS TEXT) || ',%')
+		  AND (CAST(? AS TEXT) = '' OR lang = CAST(? AS TEXT))
+		  AND arrived_at >= ?
+		ORDER BY arrived_at DESC, id DESC LIMIT ?`,
+		f.Country, f.Country, f.Lang, f.Lang, f.Since.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
 	}

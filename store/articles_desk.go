@@ -14,8 +14,8 @@ type DeskArticle struct {
 	HiddenAt time.Time // zero: it goes in the digests
 }
 
-// ArticleFilter selects articles for the desk; zero fields match all.
-type ArticleFilter struct {
+// DeskArticleFilter selects articles for the desk; zero fields match all.
+type DeskArticleFilter struct {
 	Country string // articles about it, and regional ones
 	Query   string // part of the title
 	Hidden  string // "yes", "no" or ""
@@ -23,7 +23,7 @@ type ArticleFilter struct {
 }
 
 // DeskArticles lists the articles f selects, the latest arrived first.
-func (s *Store) DeskArticles(ctx context.Context, f ArticleFilter) ([]DeskArticle, error) {
+func (s *Store) DeskArticles(ctx context.Context, f DeskArticleFilter) ([]DeskArticle, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	if f.Country != "" {
 		where, args = append(where, "(countries = '' OR ',' || countries || ',' LIKE ?)"), append(args, "%,"+f.Country+",%")

@@ -20,7 +20,7 @@ func TestHiddenArticlesAreNeverInADigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(time.Minute)
-	list, err := s.DeskArticles(ctx, store.ArticleFilter{Query: "HIDDEN"})
+	list, err := s.DeskArticles(ctx, store.DeskArticleFilter{Query: "HIDDEN"})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("search by title: %v %v", list, err)
 	}
@@ -34,7 +34,7 @@ func TestHiddenArticlesAreNeverInADigest(t *testing.T) {
 	if latest, err := s.LatestArticles(ctx, 10); err != nil || len(latest) != 1 || latest[0].Title != "Kept" {
 		t.Fatalf("the welcome mail's latest articles hold a hidden one: %v %v", latest, err)
 	}
-	if hidden, _ := s.DeskArticles(ctx, store.ArticleFilter{Hidden: "yes"}); len(hidden) != 1 || hidden[0].HiddenAt.IsZero() {
+	if hidden, _ := s.DeskArticles(ctx, store.DeskArticleFilter{Hidden: "yes"}); len(hidden) != 1 || hidden[0].HiddenAt.IsZero() {
 		t.Fatalf("hidden filter: %v", hidden)
 	}
 	if _, err := s.HideArticle(ctx, list[0].ID, false); err != nil {

@@ -43,6 +43,7 @@ var catalog = map[string]map[string]string{
 		"thanks.title": "Vérifiez votre boîte mail",
 		"thanks.body":  "Si cette adresse peut recevoir notre newsletter, un e-mail de confirmation vient de lui être envoyé. Cliquez sur le lien qu’il contient pour valider votre inscription.",
 		"thanks.note":  "Rien reçu\u202f? Regardez dans les indésirables. Le lien est valable 7\u00a0jours.",
+		"embed.error":  "L’inscription n’a pas abouti\u00a0: vérifiez l’adresse e-mail (une seule, avec un @) et réessayez.",
 		"thanks.embed": "Merci\u202f! Confirmez votre inscription depuis l’e-mail que nous venons de vous envoyer.",
 
 		"confirm.title":    "Confirmer votre inscription",
@@ -170,6 +171,7 @@ var catalog = map[string]map[string]string{
 		"thanks.title": "Check your inbox",
 		"thanks.body":  "If this address can receive our newsletter, a confirmation e-mail has just been sent to it. Follow the link inside to confirm your subscription.",
 		"thanks.note":  "Nothing arrived? Look in your spam folder. The link is valid for 7 days.",
+		"embed.error":  "Your subscription did not go through: check the e-mail address (one address, with an @) and try again.",
 		"thanks.embed": "Thank you! Please confirm from the e-mail we just sent you.",
 
 		"confirm.title":    "Confirm your subscription",

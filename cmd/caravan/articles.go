@@ -26,7 +26,7 @@ func cmdFeedsPoll(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := feeds.NewPoller(st, feedURLs(cfg.Feeds), nil, log, feeds.WithAlertCategories(cfg.AlertCategories)).PollAll(ctx)
+	sum, err := feeds.NewPoller(st, feedURLs(cfg.Feeds), nil, log, feeds.WithAlertCategories(cfg.AlertCategories), feeds.WithLanguages(feedLangs(cfg.Feeds))).PollAll(ctx)
 	if err != nil {
 		return err
 	}

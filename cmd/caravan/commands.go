@@ -13,7 +13,7 @@ type commandSpec struct {
 func commands() []commandSpec {
 	return []commandSpec{
 		{"serve", "", "web app + scheduler + feed poller", cmdServe},
-		{"digest send", "--frequency daily|weekly", "one digest run now (for cron); safe to run twice", cmdDigestSend},
+		{"digest send", "--frequency daily|weekly [--extra]", "one digest run now (for cron); safe to run twice", cmdDigestSend},
 		{"digest preview", "--email ADDR [--html]", "print the digest ADDR would get now, text or HTML", cmdDigestPreview},
 		{"digest test", "--to ADDR [--countries kg,uz] [--frequency daily] [--lang fr]", "send a test digest through the relay", cmdDigestTest},
 		{"feeds poll", "", "fetch all feeds once", cmdFeedsPoll},

@@ -62,7 +62,7 @@ var settings = []setting{
 	{"from", "CARAVAN_FROM", "newsletter@localhost", "sender address, with a display name (Name <addr>) or without one: the site name is shown then"},
 	{"admin-token", "CARAVAN_ADMIN_TOKEN", "", "bearer token for /api/admin/*, 32 characters or more (unset: generated and printed once; caravan admin token issues a new one)"},
 	{"secret", "CARAVAN_SECRET", "", "key for signed links, 32 characters or more (unset: generated once and kept in the database)"},
-	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles"},
+	{"feeds", "CARAVAN_FEEDS", "", "comma-separated RSS/Atom URLs polled for new articles; lang=URL (fr=https://…) says the language of a feed's articles, else the feed's <language> does"},
 	{"feed-interval", "CARAVAN_FEED_INTERVAL", "15m", "how often feeds are polled"},
 	{"daily-at", "CARAVAN_DAILY_AT", "0 7 * * *", "cron spec of the daily digest"},
 	{"weekly-at", "CARAVAN_WEEKLY_AT", "0 7 * * 1", "cron spec of the weekly digest"},

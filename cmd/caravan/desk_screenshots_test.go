@@ -110,7 +110,7 @@ func seedDeskHistory(t *testing.T, env *deskEnv) {
 	act(t, tab, chromedp.Navigate(env.caravan.url+"/admin/runs/new?frequency=daily"),
 		chromedp.Click(chromedp.CSS("#start-run"), chromedp.NodeVisible))
 	waitText(t, tab, "#run-status", "terminé")
-	list, _ := env.store.DeskArticles(ctx, store.ArticleFilter{})
+	list, _ := env.store.DeskArticles(ctx, store.DeskArticleFilter{})
 	env.store.HideArticle(ctx, list[len(list)-1].ID, true)
 	act(t, tab, chromedp.Navigate(fmt.Sprintf("%s/admin/subscribers/%d", env.caravan.url, env.readers[1].ID)),
 		chromedp.Click(chromedp.CSS("#unsubscribe"), chromedp.NodeVisible))

@@ -54,6 +54,8 @@ func (e *exitError) ExitCode() int { return e.code }
 func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 	fs := newFlagSet("digest send")
 	frequency := fs.String("frequency", "", "daily or weekly (required)")
+	extra := fs.Bool("extra", false, "send an extra edition now, the slot's run being done: a run of its own, "+
+		"listing for each reader only the articles they have not had")
 	cfg, err := parseConfig(fs, args, env.getenv)
 	if err != nil {
 		return err
@@ -71,32 +73,43 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 		return err
 	}
 	loc := cfg.Timezone
-	when := slot.In(loc).Format("2006-01-02 15:04 MST")
+	spec, _ := p.schedule().Spec(*frequency)
+	next, _ := p.schedule().Next(*frequency, p.store.Now())
+	what := fmt.Sprintf("%s digest of %s", *frequency, slot.In(loc).Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(env.stdout, "Slot: the %s, the latest time %q fired (next: %s).\n", what, spec, next.In(loc).Format("2006-01-02 15:04 MST"))
+	if *extra {
+		if slot, err = extraSlot(ctx, p, *frequency, slot, what); err != nil {
+			return err
+		}
+		what = fmt.Sprintf("extra %s edition of %s", *frequency, slot.In(loc).Format("2006-01-02 15:04:05 MST"))
+		fmt.Fprintf(env.stdout, "Extra edition: a run of its own; each reader gets only the articles they have not had.\n")
+	}
 	res, err := p.digestWorker().Run(ctx, *frequency, slot)
 	if err != nil {
-		return fmt.Errorf("%s digest of %s: %w", *frequency, when, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	r := res.Run
 	switch {
 	case !res.Started && r.Retrying():
-		fmt.Fprintf(env.stdout, "The %s digest of %s was sent (run %d), but for %d temporary failures: "+
-			"they are retried from %s.\n", *frequency, when, r.ID, r.FailedTemp, r.RetryAt.In(loc).Format("15:04:05 MST"))
-		return &exitError{exitRetry, fmt.Errorf("%s digest of %s: %d temporary failures left", *frequency, when, r.FailedTemp)}
+		fmt.Fprintf(env.stdout, "The %s was sent (run %d), but for %d temporary failures: "+
+			"they are retried from %s.\n", what, r.ID, r.FailedTemp, r.RetryAt.In(loc).Format("15:04:05 MST"))
+		return &exitError{exitRetry, fmt.Errorf("%s: %d temporary failures left", what, r.FailedTemp)}
 	case !res.Started && r.Status == store.RunDone:
-		fmt.Fprintf(env.stdout, "The %s digest of %s was sent already (run %d): nothing to do.\n", *frequency, when, r.ID)
+		fmt.Fprintf(env.stdout, "The %s was sent already (run %d): nothing to do. "+
+			"To send what arrived since, run again with --extra.\n", what, r.ID)
 		return nil
 	case !res.Started:
 		since := r.ClaimedAt
 		if since.IsZero() {
 			since = r.StartedAt
 		}
-		return &exitError{exitHeld, fmt.Errorf("the %s digest of %s is being sent by another live process: "+
-			"run %d, held by %s since %s (last heartbeat %s ago); nothing sent", *frequency, when, r.ID,
+		return &exitError{exitHeld, fmt.Errorf("the %s is being sent by another live process: "+
+			"run %d, held by %s since %s (last heartbeat %s ago); nothing sent", what, r.ID,
 			digest.Describe(r.Owner), since.In(loc).Format("2006-01-02 15:04:05 MST"),
 			p.store.Now().Sub(r.HeartbeatAt).Round(time.Second))}
 	}
-	fmt.Fprintf(env.stdout, "Run %d, %s digest of %s: %d subscribers, %d sent, %d with nothing new, "+
-		"%d failed temporarily, %d bounced, %d withheld (left during the run); %s.\n", r.ID, *frequency, when, r.Selected,
+	fmt.Fprintf(env.stdout, "Run %d, %s: %d subscribers, %d sent, %d with nothing new, "+
+		"%d failed temporarily, %d bounced, %d withheld (left during the run); %s.\n", r.ID, what, r.Selected,
 		r.Sent, r.SkippedEmpty, r.FailedTemp, r.FailedPerm, r.Withheld, res.Duration.Round(time.Millisecond))
 	if !res.Complete {
 		fmt.Fprintf(env.stdout, "Interrupted: run the same command again to send the rest.\n")
@@ -104,14 +117,35 @@ func cmdDigestSend(ctx context.Context, env cmdEnv, args []string) error {
 		if cause == nil {
 			cause = errors.New("stopped before the end")
 		}
-		return fmt.Errorf("%s digest of %s interrupted: %w", *frequency, when, cause)
+		return fmt.Errorf("%s interrupted: %w", what, cause)
 	}
 	if r.Retrying() {
 		fmt.Fprintf(env.stdout, "%d temporary failures left: run the same command again from %s to retry them "+
 			"(until the next %s slot).\n", r.FailedTemp, r.RetryAt.In(loc).Format("15:04:05 MST"), *frequency)
-		return &exitError{exitRetry, fmt.Errorf("%s digest of %s: %d temporary failures left", *frequency, when, r.FailedTemp)}
+		return &exitError{exitRetry, fmt.Errorf("%s: %d temporary failures left", what, r.FailedTemp)}
 	}
 	return nil
+}
+
+// extraSlot is the identity of an extra edition of frequency started now,
+// after the run of slot: that run must be done, with no temporary failures
+// left to retry (their retry would repeat what the extra edition sends).
+func extraSlot(ctx context.Context, p *parts, frequency string, slot time.Time, what string) (time.Time, error) {
+	run, err := p.store.RunOfSlot(ctx, frequency, slot)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && run.Status != store.RunDone):
+		return time.Time{}, fmt.Errorf("--extra: the %s is not sent yet: run digest send without --extra", what)
+	case err != nil:
+		return time.Time{}, err
+	case run.Retrying():
+		return time.Time{}, fmt.Errorf("--extra: the %s still has %d temporary failures to retry (from %s): "+
+			"run digest send without --extra until they are done", what, run.FailedTemp, run.RetryAt.Format(time.RFC3339))
+	}
+	extra := p.store.Now().Truncate(time.Second)
+	if !extra.After(slot) {
+		extra = slot.Add(time.Second)
+	}
+	return extra, nil
 }
 
 // cmdDigestPreview prints the digest an address would get now, sending

@@ -147,7 +147,7 @@ func isolated(t *testing.T, tab context.Context) {
 }
 
 // embedByMouse signs up from the form under the article; in French it makes a
-// mistake first, which the hosted page explains before sending the reader back.
+// mistake first, and comes back to the article, which says what went wrong.
 func embedByMouse(t *testing.T, env *browserEnv, tab context.Context, lang string) {
 	p, email, article := env.caravan, uniqueEmail(t.Name()), env.site.articleURL(lang)
 	act(t, tab, chromedp.Navigate(article))
@@ -157,19 +157,26 @@ func embedByMouse(t *testing.T, env *browserEnv, tab context.Context, lang strin
 	if !read(t, tab, chromedp.Evaluate[bool](`document.querySelector("#caravan-country-kg").checked`)) {
 		t.Fatal("the article's country is not pre-selected")
 	}
-	if isVisible(t, tab, "#caravan-newsletter") {
-		t.Fatal("thank-you message shown before any signup")
+	if isVisible(t, tab, "#caravan-newsletter") || isVisible(t, tab, "#caravan-error") {
+		t.Fatal("thank-you or error message shown before any signup")
 	}
+	if isVisible(t, tab, "#caravan-countries-hint") {
+		t.Fatal(`"no country ticked" shows while the article's country is ticked`)
+	}
+	act(t, tab, chromedp.Click(chromedp.CSS("#caravan-country-kg"), chromedp.NodeVisible))
+	if !isVisible(t, tab, "#caravan-countries-hint") {
+		t.Fatal(`"no country ticked" is hidden while no country is ticked`)
+	}
+	act(t, tab, chromedp.Click(chromedp.CSS("#caravan-country-kg"), chromedp.NodeVisible))
 	if lang == "fr" {
 		act(t, tab,
 			chromedp.SendKeys(chromedp.CSS("#caravan-email"), "reader.example.org"),
 			chromedp.Click(chromedp.CSS("#caravan-signup .cvn-submit"), chromedp.NodeVisible),
 		)
-		waitURL(t, tab, "^"+regexp.QuoteMeta(p.url+"/subscribe")+"$")
-		waitText(t, tab, "#caravan-email-error", templates.T(lang, "err.email.noat"))
-		back := read(t, tab, chromedp.Value(chromedp.CSS(`input[name=return_to]`)))
-		if back != article {
-			t.Fatalf("the hosted page lost the way back: return_to %q", back)
+		waitURL(t, tab, "^"+regexp.QuoteMeta(article+"?caravan=invalid#caravan-error")+"$")
+		waitText(t, tab, "#caravan-error", templates.T(lang, "embed.error"))
+		if !isVisible(t, tab, "#caravan-signup form") {
+			t.Fatal("the form is hidden after a mistake")
 		}
 		act(t, tab, chromedp.Clear(chromedp.CSS("#caravan-email")))
 	}

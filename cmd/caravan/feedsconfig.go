@@ -10,14 +10,18 @@ import (
 
 // feedEntry is one entry of CARAVAN_FEEDS, parsed.
 type feedEntry struct {
-	URL string // absolute http(s)
+	URL  string // absolute http(s)
+	Lang string // the language of its articles, from a "fr=" prefix; "": the feed's <language> says
 }
 
 // parseFeedEntry reads one entry of CARAVAN_FEEDS: an absolute http or https
-// URL. The error says what is wrong with it in words an operator can act on;
-// the caller names the entry.
+// URL, after an optional language prefix (fr=https://…). The error says what
+// is wrong with it in words an operator can act on; the caller names the entry.
 func parseFeedEntry(entry string) (feedEntry, error) {
-	raw := strings.TrimSpace(entry)
+	lang, raw, err := feedLang(entry)
+	if err != nil {
+		return feedEntry{}, err
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return feedEntry{}, fmt.Errorf("not a URL: %v", unwrapURLError(err))
@@ -31,7 +35,7 @@ func parseFeedEntry(entry string) (feedEntry, error) {
 	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return feedEntry{}, errors.New("a URL has no spaces (write a space in a path as %20)")
 	}
-	return feedEntry{URL: raw}, nil
+	return feedEntry{URL: raw, Lang: lang}, nil
 }
 
 // parseFeeds reads the comma-separated CARAVAN_FEEDS. Blank entries and
@@ -62,6 +66,17 @@ func feedURLs(entries []feedEntry) []string {
 	out := make([]string, len(entries))
 	for i, e := range entries {
 		out[i] = e.URL
+	}
+	return out
+}
+
+// feedLangs maps the URL of each entry given a language to that language.
+func feedLangs(entries []feedEntry) map[string]string {
+	out := map[string]string{}
+	for _, e := range entries {
+		if e.Lang != "" {
+			out[e.URL] = e.Lang
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,5 +78,37 @@ func TestDigestPreviewHTMLAndTestDigest(t *testing.T) {
 	if out, err := cli(t, dir, env, "digest", "test", "--to", "editor@example.org", "--countries", "tm"); err == nil ||
 		!strings.Contains(err.Error(), "nothing to send") {
 		t.Fatalf("test digest with nothing to send: %v\n%s", err, out)
+	}
+}
+
+// TestCrossOriginRefusalIsLogged: a form posted from a site not allowed to
+// embed it gets 403, and the log says so at info level, without the address.
+func TestCrossOriginRefusalIsLogged(t *testing.T) {
+	p := startServe(t, t.TempDir(), nil)
+	req, _ := http.NewRequest("POST", p.url+"/subscribe", strings.NewReader("email=a%40example.org&frequency=daily"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://news.example.org")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", resp.StatusCode)
+	}
+	var line string
+	waitFor(t, "the refusal in the log", func() bool {
+		for _, l := range strings.Split(p.stderr.String(), "\n") {
+			if strings.Contains(l, "cross-origin request refused") {
+				line = l
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(line, "level=INFO") || !strings.Contains(line, "origin=https://news.example.org") ||
+		!strings.Contains(line, "CARAVAN_ALLOWED_ORIGINS") || strings.Contains(line, "127.0.0.1") {
+		t.Fatalf("log line: %s", line)
 	}
 }

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -66,5 +72,51 @@ func TestReadmeBackupCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(file); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReadmeDKIMCommands runs the README's key and TXT-record commands and
+// checks that the record names the key's own public half, and that Caravan
+// signs with the key.
+func TestReadmeDKIMCommands(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl is not installed")
+	}
+	dir := t.TempDir()
+	var script []string
+	for _, line := range strings.Split(readmeBlock(t, "### DKIM"), "\n") {
+		if strings.HasPrefix(line, "openssl ") || strings.HasPrefix(line, "echo ") {
+			script = append(script, line)
+		}
+	}
+	cmd := exec.Command("sh", "-e", "-c", strings.Join(script, "\n"))
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil || len(script) != 2 {
+		t.Fatalf("%v: %s\n%s", err, out, strings.Join(script, "\n"))
+	}
+	pemBytes, err := os.ReadFile(filepath.Join(dir, "dkim.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pemBytes)
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		t.Fatalf("the README's key is a %T, want RSA", key)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	if want := "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der); strings.TrimSpace(string(out)) != want {
+		t.Fatalf("TXT value:\n%s\nwant:\n%s", out, want)
+	}
+	env := map[string]string{"CARAVAN_DKIM_KEY": filepath.Join(dir, "dkim.pem"), "CARAVAN_DKIM_SELECTOR": "caravan",
+		"CARAVAN_DKIM_DOMAIN": "localhost"}
+	p := startServe(t, t.TempDir(), env)
+	signupForm(t, p.url, "dkim@example.org")
+	if eml := waitOutbox(t, p.dir, 1)[0]; !strings.Contains(string(eml), "DKIM-Signature: ") {
+		t.Fatalf("no signature:\n%s", eml)
 	}
 }

@@ -58,7 +58,7 @@ func cmdServe(ctx context.Context, env cmdEnv, args []string) error {
 	}
 
 	// Started even with no feeds: it retires the feeds no longer configured.
-	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log, feeds.WithAlertCategories(cfg.AlertCategories))
+	poller := feeds.NewPoller(p.store, feedURLs(cfg.Feeds), nil, log, feeds.WithAlertCategories(cfg.AlertCategories), feeds.WithLanguages(feedLangs(cfg.Feeds)))
 	e, err := server.New(server.Config{BaseURL: cfg.BaseURL, Site: p.site(), AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit},
 		server.Deps{Log: log, Store: p.store, Pages: p.tpl, Links: p.links, Admin: newAdminKeys(cfg, p.store), Digests: digests,
