@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"bytes"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
@@ -72,13 +71,7 @@ func (s *Set) loadDesk() error {
 }
 
 // DeskPages lists the names of the desk's page templates.
-func (s *Set) DeskPages() []string {
-	out := make([]string, 0, len(s.desk))
-	for n := range s.desk {
-		out = append(out, n)
-	}
-	return out
-}
+func (s *Set) DeskPages() []string { return names(s.desk) }
 
 // DeskPage renders the desk page called name into w.
 func (s *Set) DeskPage(w io.Writer, name string, data Desk) error {
@@ -86,12 +79,7 @@ func (s *Set) DeskPage(w io.Writer, name string, data Desk) error {
 	if !ok {
 		return fmt.Errorf("render desk page %s: no such template", name)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("render desk page %s: %w", name, err)
-	}
-	_, err := buf.WriteTo(w)
-	return err
+	return renderLayout(w, t, "desk page", name, data)
 }
 
 // deskFuncs are the desk's own template functions.

@@ -10,7 +10,9 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 )
@@ -85,21 +87,23 @@ func (s *Set) loadMail() error {
 }
 
 // Pages lists the names of the page templates.
-func (s *Set) Pages() []string {
-	out := make([]string, 0, len(s.pages))
-	for n := range s.pages {
-		out = append(out, n)
-	}
-	return out
-}
+func (s *Set) Pages() []string { return names(s.pages) }
 
 // Mails lists the names of the mail templates.
-func (s *Set) Mails() []string {
-	out := make([]string, 0, len(s.mailHTML))
-	for n := range s.mailHTML {
-		out = append(out, n)
+func (s *Set) Mails() []string { return names(s.mailHTML) }
+
+// names lists a template set's names, in no particular order.
+func names[T any](m map[string]T) []string { return slices.Collect(maps.Keys(m)) }
+
+// renderLayout renders t's "layout" fully before writing it, so that an error
+// never leaves half a page; kind and name say what failed.
+func renderLayout(w io.Writer, t *htmltemplate.Template, kind, name string, data any) error {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("render %s %s: %w", kind, name, err)
 	}
-	return out
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 // Page renders the page called name (the file name without .html) into w.
@@ -108,12 +112,7 @@ func (s *Set) Page(w io.Writer, name string, data any) error {
 	if !ok {
 		return fmt.Errorf("render page %s: no such template", name)
 	}
-	var buf bytes.Buffer // render fully first, so an error never leaves half a page
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("render page %s: %w", name, err)
-	}
-	_, err := buf.WriteTo(w)
-	return err
+	return renderLayout(w, t, "page", name, data)
 }
 
 // Fragment renders one named template of a page's set, without the layout (the embed snippet).
